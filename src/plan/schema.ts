@@ -1,0 +1,344 @@
+/**
+ * The shape of a soak plan, as written under `numaflow-soak:plan` in a Pulumi stack file.
+ *
+ * This schema is the single description of the plan: it parses stack files (turning
+ * quantities into value objects), defines the TypeScript types (`SoakPlan` and friends),
+ * and generates `stacks/stack-config.schema.json` for editors. Every object is strict: an
+ * unknown key is an error that lists the keys allowed at that place. Cross-field rules
+ * (request within limit, min within max, ...) live in `rules.ts`.
+ */
+import { z } from 'zod';
+import { Bytes, Cpu, Duration, QuantityError } from './quantity';
+
+/** A strict object: unknown keys are rejected with the list of keys allowed here. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).sort().join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((k) => JSON.stringify(k)).join(', ');
+        return `unknown key ${keys}; allowed keys here: ${allowed}`;
+      }
+      if (issue.code === 'invalid_type') {
+        return issue.input === undefined ? 'required, but missing' : `expected a mapping, got ${describe(issue.input)}`;
+      }
+      return undefined;
+    },
+  });
+}
+
+/**
+ * Messages for issues a schema does not word itself (used for a whole parse): they name
+ * what was expected and what was found.
+ */
+export const planErrorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined ? 'required, but missing' : `expected ${issue.expected}, got ${describe(issue.input)}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(issue.input)}`;
+  }
+  return undefined;
+};
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Wraps a value-object parser so its QuantityError becomes an issue at the right key path. */
+function valueObject<T>(parse: (input: string | number) => T, pattern: RegExp, example: string) {
+  const expected = (issue: { input?: unknown }) =>
+    issue.input === undefined ? 'required, but missing' : `expected ${example}, got ${describe(issue.input)}`;
+  return z
+    .union([z.string().regex(pattern, { error: expected }), z.number()], { error: expected })
+    .transform((input, ctx) => {
+      try {
+        return parse(input);
+      } catch (error) {
+        if (!(error instanceof QuantityError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    });
+}
+
+export const cpuQuantity = valueObject(Cpu.parse, /^(\d+(\.\d{1,3})?|\d+m)$/, 'a CPU quantity such as 2, 0.5 or 500m').describe(
+  'CPU quantity: cores (2, 0.5) or millicores (500m).',
+);
+export const byteQuantity = valueObject(
+  Bytes.parse,
+  /^\d+(\.\d+)?(Pi|Ti|Gi|Mi|Ki|P|T|G|M|k)?$/,
+  'a byte quantity such as 512Mi or 16Gi',
+).describe('Byte quantity: 512Mi, 16Gi, 40G (binary Ki/Mi/Gi/Ti or decimal k/M/G/T suffixes).');
+export const duration = z
+  .string({ error: (issue) => `expected a Go duration such as 1s or 72h, got ${describe(issue.input)}` })
+  .regex(/^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/, { error: (issue) => `expected a Go duration such as 1s, 500ms or 72h, got ${describe(issue.input)}` })
+  .transform((input) => Duration.parse(input))
+  .describe('Go duration: 1s, 500ms, 72h, 1m30s.');
+
+const int = (min: number, max = 2 ** 31 - 1) =>
+  z
+    .number({ error: (issue) => (issue.input === undefined ? 'required, but missing' : `expected a whole number, got ${describe(issue.input)}`) })
+    .int({ error: (issue) => `expected a whole number, got ${describe(issue.input)}` })
+    .min(min, { error: `expected a whole number of at least ${min}` })
+    .max(max, { error: `expected a whole number of at most ${max}` });
+
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1035 = (what: string) =>
+  z
+    .string()
+    .max(63, { error: `${what} must be at most 63 characters` })
+    .regex(DNS_1035, {
+      error: (issue) =>
+        `${what} must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit), got ${describe(issue.input)}`,
+    });
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const labelMap = z
+  .record(
+    z.string().regex(LABEL_KEY, { error: (issue) => `not a valid label key: ${describe(issue.input)}` }),
+    z.string({ error: 'label values must be strings (quote numbers and booleans)' }).regex(LABEL_VALUE, {
+      error: (issue) => `not a valid label value (at most 63 of A-Z a-z 0-9 - _ .): ${describe(issue.input)}`,
+    }),
+  )
+  .describe('Kubernetes labels (key: value).');
+
+// ---------------------------------------------------------------------------------------
+// Resources and placement
+
+export const resourceList = strict({
+  cpu: cpuQuantity,
+  memory: byteQuantity,
+}).describe('CPU and memory for one container.');
+
+export const containerResources = strict({
+  requests: resourceList.describe('What the scheduler reserves for the container.'),
+  limits: resourceList.describe('The most the container may use: CPU above it is throttled, memory above it is OOM-killed.'),
+}).describe('Requests and limits of one container. Both are required for every container.');
+
+export const toleration = strict({
+  key: z.string().optional().describe('Taint key; omit with operator Exists to tolerate every taint.'),
+  operator: z.enum(['Equal', 'Exists']).default('Equal'),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Omit to tolerate every effect.'),
+});
+
+export const placement = strict({
+  nodeSelector: labelMap.default({}).describe('Node labels the pods must run on (a node pool).'),
+  tolerations: z.array(toleration).default([]).describe('Taints of that node pool the pods tolerate.'),
+}).describe('Where the pods run.');
+
+// ---------------------------------------------------------------------------------------
+// Cluster
+
+export const nodeShape = strict({
+  name: z.string().min(1).describe('A name for the node shape, e.g. an instance type.'),
+  cpu: cpuQuantity.describe('Allocatable CPU per node (after system reservations).'),
+  memory: byteQuantity.describe('Allocatable memory per node (after system reservations).'),
+  maxPods: int(1, 10000).default(110).describe('Pods per node.'),
+}).describe('The allocatable capacity of one node in the pool; the capacity model packs pods onto it.');
+
+export const clusterPlan = strict({
+  nodeShape,
+  podSecurityEnforce: z
+    .enum(['restricted', 'baseline', 'privileged'])
+    .default('baseline')
+    .describe(
+      'Pod Security Standard enforced on the namespace. `restricted` is always audited and warned; enforce it only if the Numaflow controller in your cluster sets restricted security contexts on the pods it adds itself (daemon, init).',
+    ),
+  quotaHeadroomPercent: int(0, 1000)
+    .default(10)
+    .describe('Extra room in the ResourceQuota above what the plan needs, in percent.'),
+  bufferPriority: int(0, 1_000_000_000)
+    .default(1_000_000)
+    .describe('Value of the PriorityClass given to the buffer service pods, so they are the last to be preempted.'),
+});
+
+// ---------------------------------------------------------------------------------------
+// JetStream inter-step buffer service
+
+export const streamSettings = strict({
+  retention: z.enum(['Limits', 'Interest', 'WorkQueue']).default('Limits').describe('Stream retention policy.'),
+  maxMsgs: int(1, Number.MAX_SAFE_INTEGER).default(100000).describe('Messages kept per stream (one stream per partition).'),
+  maxAge: duration.prefault('72h').describe('Longest time a message is kept.'),
+  maxBytes: int(-1, Number.MAX_SAFE_INTEGER).default(-1).describe('Bytes kept per stream; -1 means no limit.'),
+  storage: z.enum(['file', 'memory']).default('file'),
+  replicas: int(1, 5).default(3).describe('Copies of every stream across the JetStream nodes.'),
+  duplicates: duration.prefault('60s').describe('Deduplication window.'),
+});
+
+export const consumerSettings = strict({
+  ackWait: duration.prefault('60s'),
+  maxAckPending: int(1).default(25000),
+});
+
+export const bufferPlan = strict({
+  name: dns1035('the buffer service name').default('default').describe('InterStepBufferService name.'),
+  version: z.string().min(1).describe('JetStream version, one the Numaflow controller lists (e.g. 2.10.29).'),
+  replicas: int(1, 99).describe('JetStream nodes (StatefulSet replicas). Never 2; 3 or more for a replicated stream.'),
+  containers: strict({
+    main: containerResources.describe('The NATS server. GOMEMLIMIT follows its memory limit.'),
+    reloader: containerResources.describe('The config reloader sidecar.'),
+    metrics: containerResources.describe('The Prometheus NATS exporter sidecar.'),
+  }),
+  persistence: strict({
+    volumeSize: byteQuantity.describe('Size of each node\'s volume. Cannot be changed in place: a change recreates the buffer service.'),
+    storageClassName: z.string().min(1).optional().describe('Storage class; the cluster default when omitted.'),
+    accessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod']).default('ReadWriteOnce'),
+  }),
+  settings: strict({
+    maxPayload: byteQuantity.prefault('1Mi').describe('Largest message NATS accepts.'),
+    maxFileStore: byteQuantity.optional().describe('File store JetStream may use per node; keep it below volumeSize.'),
+    maxMemoryStore: byteQuantity.optional().describe('Memory store JetStream may use per node.'),
+  }).prefault({}),
+  stream: streamSettings.prefault({}),
+  consumer: consumerSettings.prefault({}),
+  tls: z.boolean().default(false).describe('TLS between clients and the JetStream nodes.'),
+  encryption: z.boolean().default(false).describe('Encryption at rest. Changing it recreates the buffer service.'),
+  placement: placement.prefault({}),
+});
+
+// ---------------------------------------------------------------------------------------
+// Pipeline
+
+export const scalePlan = strict({
+  min: int(0, 100000).describe('Fewest replicas. Set min = max for a fixed count.'),
+  max: int(0, 100000).describe('Most replicas.'),
+  disabled: z.boolean().optional().describe('Turn Numaflow autoscaling off (for an HPA or KEDA instead).'),
+  lookbackSeconds: int(1, 600).optional(),
+  scaleUpCooldownSeconds: int(0).optional(),
+  scaleDownCooldownSeconds: int(0).optional(),
+  zeroReplicaSleepSeconds: int(0).optional(),
+  targetProcessingSeconds: int(1).optional(),
+  targetBufferAvailability: int(1, 100).optional(),
+  replicasPerScaleUp: int(1).optional(),
+  replicasPerScaleDown: int(1).optional(),
+}).describe('Replica bounds and Numaflow autoscaling settings of a vertex.');
+
+export const vertexLimits = strict({
+  readBatchSize: int(1).optional().describe('Messages read per batch; a batch map sees at most this many at once.'),
+  bufferMaxLength: int(1).optional().describe('Length of the buffer this vertex reads from, per partition.'),
+  bufferUsageLimit: int(1, 100).optional().describe('Percent of bufferMaxLength at which the buffer counts as full.'),
+  readTimeout: duration.optional(),
+}).describe('Overrides of the pipeline limits for one vertex.');
+
+export const pipelineLimits = strict({
+  readBatchSize: int(1).default(500),
+  bufferMaxLength: int(1).default(30000),
+  bufferUsageLimit: int(1, 100).default(80),
+  readTimeout: duration.prefault('1s'),
+});
+
+const vertexName = dns1035('a vertex name');
+
+export const generatorPlan = strict({
+  rpu: int(1).describe('Messages per replica per duration.'),
+  duration: duration.prefault('1s'),
+  msgSize: int(1).describe('Approximate payload size in bytes.'),
+  value: int(0).optional().describe('Fixed value written into every message.'),
+  keyCount: int(1, 255).optional().describe('Distinct keys; rpu is rounded down to a multiple of it.'),
+  jitter: duration.prefault('0s'),
+});
+
+export const sourcePlan = strict({
+  name: vertexName.default('in'),
+  scale: scalePlan,
+  partitions: int(0).optional().describe('Numaflow allows at most 1 on a source.'),
+  generator: generatorPlan,
+  numa: containerResources.describe('The numa container (Numaflow runtime), set through containerTemplate.'),
+  limits: vertexLimits.optional(),
+});
+
+export const batchMapPlan = strict({
+  name: vertexName.default('batch-map'),
+  image: z.string().min(1).describe('Batch-map UDF image, pinned by tag (not latest) or digest.'),
+  scale: scalePlan,
+  partitions: int(1, 1000).default(1).describe('Buffers (JetStream streams) this vertex reads from.'),
+  udf: containerResources.describe('The udf container (your batch-map code).'),
+  numa: containerResources.describe('The numa container (Numaflow runtime), set through containerTemplate.'),
+  limits: vertexLimits.optional(),
+  env: z.record(z.string(), z.string()).default({}).describe('Environment variables of the udf container.'),
+});
+
+export const sinkPlan = strict({
+  name: vertexName.default('out'),
+  type: z.enum(['log', 'blackhole', 'udsink']).describe('log and blackhole run inside numa; udsink adds a container.'),
+  scale: scalePlan,
+  partitions: int(1, 1000).default(1),
+  numa: containerResources.describe('The numa container; log and blackhole sinks run in it.'),
+  udsink: strict({
+    image: z.string().min(1),
+    resources: containerResources,
+  })
+    .optional()
+    .describe('The user-defined sink container, only for type udsink.'),
+  limits: vertexLimits.optional(),
+});
+
+export const pipelinePlan = strict({
+  name: dns1035('the pipeline name').describe('Pipeline name; with a vertex name it must fit in 53 characters.'),
+  limits: pipelineLimits.prefault({}),
+  maxUnavailable: z
+    .union([int(1), z.string().regex(/^(100|[1-9]?[0-9])%$/)], { error: 'expected a whole number of pods or a percentage such as 25%' })
+    .default('25%')
+    .describe('Rolling update: pods of a vertex that may be down at once.'),
+  init: containerResources.describe('The init container Numaflow adds to every vertex pod (initContainerTemplate).'),
+  source: sourcePlan,
+  batchMap: batchMapPlan,
+  sink: sinkPlan,
+  placement: placement.prefault({}),
+});
+
+// ---------------------------------------------------------------------------------------
+// Monitoring
+
+export const monitoringPlan = strict({
+  enabled: z.boolean().default(true).describe('Emit PodMonitor, ServiceMonitor and PrometheusRule (needs the Prometheus operator CRDs).'),
+  labels: labelMap.default({}).describe('Labels your Prometheus selects monitors and rules by, e.g. release: kube-prometheus-stack.'),
+  scrapeInterval: duration.prefault('30s'),
+  alerts: strict({
+    throughputFloorPercent: int(1, 100).default(90).describe('Alert when the source rate stays below this percent of the target.'),
+    memoryNearLimitPercent: int(1, 100).default(90).describe('Alert when a container\'s working set stays above this percent of its limit.'),
+    volumeFullPercent: int(1, 100).default(80).describe('Alert when a buffer volume is fuller than this.'),
+    processingLagSeconds: int(1).default(60).describe('Alert when the pipeline lags by more than this.'),
+    for: duration.prefault('10m').describe('How long a condition must hold before it alerts.'),
+  }).prefault({}),
+});
+
+// ---------------------------------------------------------------------------------------
+// The plan
+
+export const soakPlan = strict({
+  namespace: z
+    .string()
+    .max(63, { error: 'a namespace must be at most 63 characters' })
+    .regex(DNS_1123, { error: (issue) => `a namespace must be a DNS-1123 label, got ${describe(issue.input)}` })
+    .describe('Namespace of the pipeline and the buffer service.'),
+  cluster: clusterPlan,
+  buffer: bufferPlan,
+  pipeline: pipelinePlan,
+  monitoring: monitoringPlan.prefault({}),
+});
+
+export type SoakPlan = z.output<typeof soakPlan>;
+export type ContainerResources = z.output<typeof containerResources>;
+export type ResourceList = z.output<typeof resourceList>;
+export type Placement = z.output<typeof placement>;
+export type Toleration = z.output<typeof toleration>;
+export type NodeShape = z.output<typeof nodeShape>;
+export type ClusterPlan = z.output<typeof clusterPlan>;
+export type BufferPlan = z.output<typeof bufferPlan>;
+export type StreamSettings = z.output<typeof streamSettings>;
+export type ScalePlan = z.output<typeof scalePlan>;
+export type VertexLimits = z.output<typeof vertexLimits>;
+export type PipelineLimits = z.output<typeof pipelineLimits>;
+export type GeneratorPlan = z.output<typeof generatorPlan>;
+export type SourcePlan = z.output<typeof sourcePlan>;
+export type BatchMapPlan = z.output<typeof batchMapPlan>;
+export type SinkPlan = z.output<typeof sinkPlan>;
+export type PipelinePlan = z.output<typeof pipelinePlan>;
+export type MonitoringPlan = z.output<typeof monitoringPlan>;
