@@ -5,7 +5,7 @@
 import type { ContainerResources, SoakPlan } from './schema';
 
 /** Which workload a container belongs to. */
-export type Workload = 'source' | 'batchMap' | 'sink' | 'buffer';
+export type Workload = 'source' | 'batchMap' | 'sink' | 'daemon' | 'buffer';
 
 export interface SizedContainer {
   /** Key path in the plan, e.g. `pipeline.batchMap.udf`. */
@@ -33,6 +33,8 @@ export function sizedContainers(plan: SoakPlan): SizedContainer[] {
   add('pipeline.init', 'sink', 'init', pipeline.init, true);
   add('pipeline.sink.numa', 'sink', 'numa', pipeline.sink.numa);
   if (pipeline.sink.udsink) add('pipeline.sink.udsink.resources', 'sink', 'udsink', pipeline.sink.udsink.resources);
+  add('pipeline.daemon', 'daemon', 'init', pipeline.daemon, true);
+  add('pipeline.daemon', 'daemon', 'main', pipeline.daemon);
   add('buffer.containers.main', 'buffer', 'main', buffer.containers.main);
   add('buffer.containers.reloader', 'buffer', 'reloader', buffer.containers.reloader);
   add('buffer.containers.metrics', 'buffer', 'metrics', buffer.containers.metrics);

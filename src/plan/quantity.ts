@@ -196,10 +196,15 @@ export class Bytes {
     return this.bytes === other.bytes;
   }
 
-  /** Canonical form: the largest suffix of this amount's family that divides it exactly. */
+  /**
+   * Canonical form: the largest suffix of this amount's family that divides it exactly.
+   * A binary amount that no binary suffix divides prints in the decimal family, because a
+   * bare number reads back as decimal: 3000 bytes print as `3k`, which reads back as `3k`
+   * (printing `3000` would read back, and be stored by the API server, as `3k`).
+   */
   public toString(): string {
     if (this.bytes === 0) return '0';
-    const suffixes = this.format === 'binary' ? BINARY_SUFFIXES : DECIMAL_SUFFIXES;
+    const suffixes = this.format === 'binary' && this.bytes % 1024 === 0 ? BINARY_SUFFIXES : DECIMAL_SUFFIXES;
     for (const [suffix, size] of suffixes) {
       if (this.bytes % size === 0) return `${this.bytes / size}${suffix}`;
     }

@@ -45,6 +45,7 @@ function vertices(plan: SoakPlan) {
 
 function pinnedImageProblem(image: string): string | undefined {
   if (/@sha256:[a-f0-9]{64}$/.test(image)) return undefined;
+  if (image.includes('@')) return `image ${JSON.stringify(image)} has a malformed digest: expected @sha256: and 64 hex digits`;
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
   const colon = lastSegment.lastIndexOf(':');
   if (colon < 0) return `image ${JSON.stringify(image)} has no tag: pin a version tag or a sha256 digest`;

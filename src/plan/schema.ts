@@ -38,6 +38,11 @@ export const planErrorMap: z.core.$ZodErrorMap = (issue) => {
   if (issue.code === 'invalid_value') {
     return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(issue.input)}`;
   }
+  if (issue.code === 'invalid_key') {
+    // A record key that fails its schema (a label key): zod words it only as "Invalid key in
+    // record", so pass on the key schema's own messages, which name the key.
+    return issue.issues.map((i) => i.message).join('; ');
+  }
   return undefined;
 };
 
@@ -52,7 +57,7 @@ function valueObject<T>(parse: (input: string | number) => T, pattern: RegExp, e
   const expected = (issue: { input?: unknown }) =>
     issue.input === undefined ? 'required, but missing' : `expected ${example}, got ${describe(issue.input)}`;
   return z
-    .union([z.string().regex(pattern, { error: expected }), z.number()], { error: expected })
+    .union([z.string().regex(pattern, { error: expected }), z.number().min(0, { error: expected })], { error: expected })
     .transform((input, ctx) => {
       try {
         return parse(input);
@@ -283,10 +288,23 @@ export const pipelinePlan = strict({
   name: dns1035('the pipeline name').describe('Pipeline name; with a vertex name it must fit in 53 characters.'),
   limits: pipelineLimits.prefault({}),
   maxUnavailable: z
-    .union([int(1), z.string().regex(/^(100|[1-9]?[0-9])%$/)], { error: 'expected a whole number of pods or a percentage such as 25%' })
+    .union(
+      [
+        int(1),
+        // The union's own error only words inputs that match neither type; a string that
+        // fails the pattern is reported by the regex, so it carries the same wording.
+        z.string().regex(/^(100|[1-9][0-9]?)%$/, {
+          error: (issue) => `expected a whole number of pods or a percentage such as 25%, got ${describe(issue.input)}`,
+        }),
+      ],
+      { error: 'expected a whole number of pods or a percentage such as 25%' },
+    )
     .default('25%')
     .describe('Rolling update: pods of a vertex that may be down at once.'),
   init: containerResources.describe('The init container Numaflow adds to every vertex pod (initContainerTemplate).'),
+  daemon: containerResources
+    .prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
+    .describe('The pipeline daemon (one pod serving pipeline status and pending counts), and its init container.'),
   source: sourcePlan,
   batchMap: batchMapPlan,
   sink: sinkPlan,

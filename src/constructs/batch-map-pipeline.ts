@@ -1,0 +1,177 @@
+/**
+ * The soak pipeline: a generator source, a batch-map UDF and a sink, in a line.
+ * Every default the CRD would inject is written out (lifecycle, limits, watermark, update
+ * strategy, generator fields), so what we synthesize is what the API server stores and a
+ * re-apply shows no phantom diff.
+ */
+import { Construct } from 'constructs';
+import type { ContainerTemplate, PodTemplateFields, UserContainer } from '../numaflow/pod';
+import { Pipeline, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
+import type { ContainerResources, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
+import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
+
+export interface BatchMapPipelineProps {
+  readonly namespace: string;
+  readonly pipeline: PipelinePlan;
+  /** Name of the InterStepBufferService; create it first. */
+  readonly bufferName: string;
+  readonly variant: string;
+}
+
+/** Grace periods Numaflow defaults to; written explicitly. */
+const GRACE_PERIOD_SECONDS = 30;
+
+/** Labels Numaflow puts on a vertex's pods. */
+export function vertexPodLabels(pipeline: string, vertex: string): Record<string, string> {
+  return {
+    'numaflow.numaproj.io/pipeline-name': pipeline,
+    'numaflow.numaproj.io/vertex-name': vertex,
+  };
+}
+
+function containerTemplate(resources: ContainerResources): ContainerTemplate {
+  return { resources: resourceRequirements(resources), securityContext: restrictedContainerSecurity() };
+}
+
+function userContainer(image: string, resources: ContainerResources, env: Record<string, string> = {}): UserContainer {
+  const names = Object.keys(env).sort();
+  return {
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(names.length > 0 ? { env: names.map((name) => ({ name, value: env[name] })) } : {}),
+    resources: resourceRequirements(resources),
+    securityContext: restrictedContainerSecurity(),
+  };
+}
+
+function scale(plan: ScalePlan): Scale {
+  // Key order does not matter (cdk8s sorts keys); unset autoscaling fields stay unset.
+  const { min, max, ...autoscaling } = plan;
+  const set = Object.entries(autoscaling).filter(([, v]) => v !== undefined);
+  return { min, max, ...Object.fromEntries(set) };
+}
+
+function limits(plan: VertexLimits | undefined): { limits?: Partial<PipelineLimits> } {
+  if (!plan) return {};
+  const l: Partial<PipelineLimits> = {
+    ...(plan.readBatchSize !== undefined ? { readBatchSize: plan.readBatchSize } : {}),
+    ...(plan.bufferMaxLength !== undefined ? { bufferMaxLength: plan.bufferMaxLength } : {}),
+    ...(plan.bufferUsageLimit !== undefined ? { bufferUsageLimit: plan.bufferUsageLimit } : {}),
+    ...(plan.readTimeout !== undefined ? { readTimeout: plan.readTimeout.toString() } : {}),
+  };
+  return Object.keys(l).length > 0 ? { limits: l } : {};
+}
+
+function sink(plan: SinkPlan): Sink {
+  switch (plan.type) {
+    case 'log':
+      return { log: {} };
+    case 'blackhole':
+      return { blackhole: {} };
+    case 'udsink': {
+      // The plan rules guarantee a udsink container for this type.
+      const udsink = plan.udsink!;
+      return { udsink: { container: userContainer(udsink.image, udsink.resources) } };
+    }
+  }
+}
+
+export class BatchMapPipeline extends Construct {
+  public readonly name: string;
+  public readonly resource: Pipeline;
+
+  constructor(scope: Construct, id: string, props: BatchMapPipelineProps) {
+    super(scope, id);
+    const p = props.pipeline;
+    this.name = p.name;
+
+    /** Pod settings shared by every vertex of this pipeline. */
+    const pod = (vertex: string): PodTemplateFields => ({
+      metadata: { labels: { [VARIANT_LABEL]: props.variant } },
+      ...placementFields(p.placement),
+      securityContext: restrictedPodSecurity(),
+      // Spread a vertex's replicas over nodes where possible, so one node loss takes few of them.
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 100,
+              podAffinityTerm: { labelSelector: { matchLabels: vertexPodLabels(p.name, vertex) }, topologyKey: 'kubernetes.io/hostname' },
+            },
+          ],
+        },
+      },
+    });
+    const common = (name: string, numa: ContainerResources, scalePlan: ScalePlan, vertexLimits: VertexLimits | undefined) => ({
+      name,
+      ...pod(name),
+      containerTemplate: containerTemplate(numa),
+      initContainerTemplate: containerTemplate(p.init),
+      scale: scale(scalePlan),
+      ...limits(vertexLimits),
+      updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: { maxUnavailable: p.maxUnavailable } },
+    });
+
+    const { source: src, batchMap: map, sink: out } = p;
+    const g = src.generator;
+    const vertices: Vertex[] = [
+      {
+        ...common(src.name, src.numa, src.scale, src.limits),
+        source: {
+          generator: {
+            rpu: g.rpu,
+            duration: g.duration.toString(),
+            msgSize: g.msgSize,
+            jitter: g.jitter.toString(),
+            ...(g.value !== undefined ? { value: g.value } : {}),
+            ...(g.keyCount !== undefined ? { keyCount: g.keyCount } : {}),
+          },
+        },
+      },
+      {
+        ...common(map.name, map.numa, map.scale, map.limits),
+        udf: { container: userContainer(map.image, map.udf, map.env) },
+        partitions: map.partitions,
+      },
+      {
+        ...common(out.name, out.numa, out.scale, out.limits),
+        sink: sink(out),
+        partitions: out.partitions,
+      },
+    ];
+
+    this.resource = new Pipeline(this, 'pipeline', {
+      metadata: { name: p.name, namespace: props.namespace },
+      spec: {
+        interStepBufferServiceName: props.bufferName,
+        lifecycle: {
+          desiredPhase: 'Running',
+          deleteGracePeriodSeconds: GRACE_PERIOD_SECONDS,
+          deletionGracePeriodSeconds: GRACE_PERIOD_SECONDS,
+          pauseGracePeriodSeconds: GRACE_PERIOD_SECONDS,
+        },
+        limits: {
+          readBatchSize: p.limits.readBatchSize,
+          bufferMaxLength: p.limits.bufferMaxLength,
+          bufferUsageLimit: p.limits.bufferUsageLimit,
+          readTimeout: p.limits.readTimeout.toString(),
+        },
+        watermark: { disabled: false, maxDelay: '0s' },
+        templates: {
+          daemon: {
+            metadata: { labels: { [VARIANT_LABEL]: props.variant } },
+            ...placementFields(p.placement),
+            securityContext: restrictedPodSecurity(),
+            containerTemplate: containerTemplate(p.daemon),
+            initContainerTemplate: containerTemplate(p.daemon),
+          },
+        },
+        vertices,
+        edges: [
+          { from: src.name, to: map.name },
+          { from: map.name, to: out.name },
+        ],
+      },
+    });
+  }
+}

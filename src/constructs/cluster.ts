@@ -1,0 +1,116 @@
+/**
+ * The soak's footprint in the cluster: its namespace with Pod Security labels, a
+ * ResourceQuota and a LimitRange derived from the plan, and the PriorityClass that keeps
+ * the buffer service's pods the last to be preempted.
+ */
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals } from '../capacity/pods';
+import { distinctSizedContainers } from '../plan/containers';
+import { Bytes, Cpu } from '../plan/quantity';
+import type { SoakPlan } from '../plan/schema';
+
+/** The Pod Security Standards version the namespace labels pin. */
+export const POD_SECURITY_VERSION = 'v1.29';
+
+export interface SoakClusterProps {
+  readonly plan: SoakPlan;
+}
+
+/** Quota amounts: the plan's totals plus headroom, rounded up to whole cores and GiB. */
+export function quotaAmounts(plan: SoakPlan) {
+  const factor = 1 + plan.cluster.quotaHeadroomPercent / 100;
+  const totals = planTotals(plan);
+  const cores = (cpu: Cpu) => Cpu.cores(Math.ceil(cpu.times(factor).cores));
+  const gib = (bytes: Bytes) => Bytes.gibibytes(Math.ceil(bytes.times(factor).gibibytes));
+  return {
+    pods: Math.ceil(totals.pods * factor),
+    requestsCpu: cores(totals.requests.cpu),
+    requestsMemory: gib(totals.requests.memory),
+    limitsCpu: cores(totals.limits.cpu),
+    limitsMemory: gib(totals.limits.memory),
+    volumeClaims: totals.volumeClaims,
+    storage: gib(totals.storage),
+  };
+}
+
+export class SoakCluster extends Construct {
+  /** Name of the PriorityClass the buffer service's pods use. */
+  public readonly bufferPriorityClassName: string;
+  public readonly namespace: k8s.KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: SoakClusterProps) {
+    super(scope, id);
+    const { plan } = props;
+    const ns = plan.namespace;
+    const enforce = plan.cluster.podSecurityEnforce;
+
+    this.namespace = new k8s.KubeNamespace(this, 'namespace', {
+      metadata: {
+        name: ns,
+        labels: {
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/audit-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/enforce': enforce,
+          'pod-security.kubernetes.io/enforce-version': POD_SECURITY_VERSION,
+          'pod-security.kubernetes.io/warn': 'restricted',
+          'pod-security.kubernetes.io/warn-version': POD_SECURITY_VERSION,
+        },
+      },
+    });
+
+    const q = quotaAmounts(plan);
+    new k8s.KubeResourceQuota(this, 'quota', {
+      metadata: { name: 'soak', namespace: ns },
+      spec: {
+        hard: {
+          'limits.cpu': k8s.Quantity.fromString(q.limitsCpu.toString()),
+          'limits.memory': k8s.Quantity.fromString(q.limitsMemory.toString()),
+          persistentvolumeclaims: k8s.Quantity.fromNumber(q.volumeClaims),
+          pods: k8s.Quantity.fromNumber(q.pods),
+          'requests.cpu': k8s.Quantity.fromString(q.requestsCpu.toString()),
+          'requests.memory': k8s.Quantity.fromString(q.requestsMemory.toString()),
+          'requests.storage': k8s.Quantity.fromString(q.storage.toString()),
+        },
+      },
+    });
+
+    // No container may ask for more than the largest container the plan sizes; a container
+    // Numaflow adds without resources (v1.8.3's monitor sidecar) gets small defaults.
+    const containers = distinctSizedContainers(plan);
+    const maxCpu = containers.reduce((m, c) => (c.resources.limits.cpu.compare(m) > 0 ? c.resources.limits.cpu : m), Cpu.ZERO);
+    const maxMemory = containers.reduce((m, c) => (c.resources.limits.memory.compare(m) > 0 ? c.resources.limits.memory : m), Bytes.ZERO);
+    new k8s.KubeLimitRange(this, 'limits', {
+      metadata: { name: 'soak', namespace: ns },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            default: {
+              cpu: k8s.Quantity.fromString(DEFAULT_CONTAINER_LIMITS.cpu.toString()),
+              memory: k8s.Quantity.fromString(DEFAULT_CONTAINER_LIMITS.memory.toString()),
+            },
+            defaultRequest: {
+              cpu: k8s.Quantity.fromString(DEFAULT_CONTAINER_REQUESTS.cpu.toString()),
+              memory: k8s.Quantity.fromString(DEFAULT_CONTAINER_REQUESTS.memory.toString()),
+            },
+            max: {
+              cpu: k8s.Quantity.fromString(maxCpu.toString()),
+              memory: k8s.Quantity.fromString(maxMemory.toString()),
+            },
+          },
+        ],
+      },
+    });
+
+    // PriorityClass is cluster-scoped: the namespace in its name keeps two soaks apart.
+    this.bufferPriorityClassName = `${ns}-buffer`;
+    new k8s.KubePriorityClass(this, 'buffer-priority', {
+      metadata: { name: this.bufferPriorityClassName },
+      value: plan.cluster.bufferPriority,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: `Numaflow inter-step buffer service of namespace ${ns}: holds in-flight data, preempted last.`,
+    });
+  }
+}

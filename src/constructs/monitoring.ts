@@ -1,0 +1,318 @@
+/**
+ * Monitoring of one soak: what Prometheus scrapes, and the alerts that say the soak went
+ * wrong. Needs the prometheus-operator CRDs and a Prometheus whose selectors match
+ * `plan.monitoring.labels`; emits nothing when `plan.monitoring.enabled` is false.
+ *
+ * Scraped: the vertex pods (PodMonitor), the JetStream exporter of the buffer service and
+ * the pipeline daemon (ServiceMonitors). The daemon is the only source of
+ * `pipeline_processing_lag`, so the lag alert needs its monitor.
+ *
+ * Alerted on: restarts and OOM kills (init containers included, since Numaflow's user
+ * containers are native sidecars), source throughput below target, back pressure,
+ * processing lag, memory near the limit, buffer volumes filling up, and forwarder errors.
+ * Container and volume metrics (kube-state-metrics, cAdvisor, kubelet) are expected to be
+ * scraped already, as kube-prometheus-stack does.
+ */
+import { Construct } from 'constructs';
+import {
+  type AlertingRule,
+  type ObjectMeta,
+  PodMonitor,
+  type PrometheusDuration,
+  PrometheusRule,
+  ServiceMonitor,
+} from '../monitoring/prometheus-operator';
+import { targetRatePerSecond } from '../plan/derived';
+import { Duration } from '../plan/quantity';
+import type { SoakPlan } from '../plan/schema';
+
+export interface SoakMonitoringProps {
+  /** The plan; `plan.monitoring` holds the switch, the labels, the scrape interval and the thresholds. */
+  readonly plan: SoakPlan;
+}
+
+/** The label every monitoring object carries besides the plan's own `monitoring.labels`. */
+export const PART_OF = { key: 'app.kubernetes.io/part-of', value: 'numaflow-soak' } as const;
+
+/** Labels Numaflow puts on every vertex pod of a pipeline (numaflow-facts §3). */
+export function vertexPodLabels(pipeline: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/component': 'vertex',
+    'app.kubernetes.io/managed-by': 'vertex-controller',
+    'app.kubernetes.io/part-of': 'numaflow',
+    'numaflow.numaproj.io/pipeline-name': pipeline,
+  };
+}
+
+/** Labels of the JetStream buffer service's Service, which exposes the exporter on port `metrics`. */
+export function bufferServiceLabels(buffer: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/component': 'isbsvc',
+    'app.kubernetes.io/managed-by': 'isbsvc-controller',
+    'app.kubernetes.io/part-of': 'numaflow',
+    'numaflow.numaproj.io/isbsvc-name': buffer,
+    'numaflow.numaproj.io/isbsvc-type': 'jetstream',
+  };
+}
+
+/** Labels of the pipeline daemon's Service `{pipeline}-daemon-svc` (port `tcp`, HTTPS 4327). */
+export function daemonServiceLabels(pipeline: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/component': 'daemon',
+    'app.kubernetes.io/managed-by': 'pipeline-controller',
+    'app.kubernetes.io/part-of': 'numaflow',
+    'numaflow.numaproj.io/pipeline-name': pipeline,
+  };
+}
+
+export class SoakMonitoring extends Construct {
+  /** Scrapes the `numa` container of every vertex pod (port `metrics`, HTTPS 2469, self-signed). */
+  public readonly vertexMonitor?: PodMonitor;
+  /** Scrapes the buffer service's NATS exporter (port `metrics`, HTTP 7777). */
+  public readonly bufferMonitor?: ServiceMonitor;
+  /** Scrapes the pipeline daemon (port `tcp`, HTTPS 4327, self-signed). */
+  public readonly daemonMonitor?: ServiceMonitor;
+  /** The soak's alerts. */
+  public readonly rules?: PrometheusRule;
+
+  constructor(scope: Construct, id: string, props: SoakMonitoringProps) {
+    super(scope, id);
+    const { namespace, pipeline, buffer, monitoring } = props.plan;
+    if (!monitoring.enabled) return;
+
+    const labels = objectLabels(monitoring.labels);
+    const metadata = (name: string): ObjectMeta => ({ name, namespace, labels });
+    const namespaceSelector = { matchNames: [namespace] };
+    const interval = scrapeInterval(monitoring.scrapeInterval);
+    const selfSigned = { insecureSkipVerify: true };
+
+    this.vertexMonitor = new PodMonitor(this, 'vertices', {
+      metadata: metadata(`${pipeline.name}-vertices`),
+      spec: {
+        selector: { matchLabels: vertexPodLabels(pipeline.name) },
+        namespaceSelector,
+        podMetricsEndpoints: [{ port: 'metrics', scheme: 'https', tlsConfig: selfSigned, interval }],
+      },
+    });
+    this.bufferMonitor = new ServiceMonitor(this, 'jetstream', {
+      metadata: metadata(`${buffer.name}-jetstream`),
+      spec: {
+        selector: { matchLabels: bufferServiceLabels(buffer.name) },
+        namespaceSelector,
+        endpoints: [{ port: 'metrics', scheme: 'http', interval }],
+      },
+    });
+    this.daemonMonitor = new ServiceMonitor(this, 'daemon', {
+      metadata: metadata(`${pipeline.name}-daemon`),
+      spec: {
+        selector: { matchLabels: daemonServiceLabels(pipeline.name) },
+        namespaceSelector,
+        endpoints: [{ port: 'tcp', scheme: 'https', tlsConfig: selfSigned, interval }],
+      },
+    });
+    this.rules = new PrometheusRule(this, 'rules', {
+      metadata: metadata(`${pipeline.name}-soak`),
+      spec: { groups: [{ name: `numaflow-soak.${pipeline.name}`, rules: soakAlerts(props.plan) }] },
+    });
+  }
+}
+
+/**
+ * The alerts of a soak, in a fixed order. Every expression is limited to the plan's
+ * namespace and to the pipeline's or the buffer service's series.
+ */
+export function soakAlerts(plan: SoakPlan): AlertingRule[] {
+  const { namespace, pipeline, buffer, monitoring } = plan;
+  const { alerts } = monitoring;
+  const holdFor = prometheusDuration(alerts.for, 'monitoring.alerts.for');
+  // rate() needs several samples in its window; widen it for slow scrape intervals.
+  const rateWindow = prometheusDuration(longest(minutes(5), times(monitoring.scrapeInterval, 4)), 'rate window');
+  // A restart keeps increase() above zero for one window; the window must outlast `for`.
+  const restartWindow = prometheusDuration(longest(minutes(15), plus(alerts.for, minutes(5))), 'restart window');
+
+  // Names are DNS labels (letters, digits, '-'), so they need no escaping inside a regex.
+  const inNamespace = eq('namespace', namespace);
+  const ofPipeline = eq('pipeline', pipeline.name);
+  const soakPods = matches('pod', `${pipeline.name}-.*|isbsvc-${buffer.name}-js-.*`);
+  // isb_jetstream_* series carry only `buffer`, named {namespace}-{pipeline}-{vertex}-{partition}.
+  const pipelineBuffers = matches('buffer', `${namespace}-${pipeline.name}-.*`);
+  const bufferVolumes = matches('persistentvolumeclaim', `isbsvc-${buffer.name}-js-vol-.*`);
+  const perContainer = ['namespace', 'pod', 'container'];
+  const perVolume = ['namespace', 'persistentvolumeclaim'];
+
+  /** The same per-container query over regular and init containers (native sidecars are init containers). */
+  const anyContainer = (query: (kind: 'container' | 'init_container') => string) =>
+    `${query('container')}\nor\n${query('init_container')}`;
+
+  const target = targetRatePerSecond(plan);
+  const floor = (target * alerts.throughputFloorPercent) / 100;
+  const source = pipeline.source.name;
+  const volumeRatio = (metric: string) => maxBy(perVolume, series(metric, inNamespace, bufferVolumes));
+
+  return [
+    alert({
+      name: 'NumaflowSoakContainerRestarted',
+      severity: 'critical',
+      for: holdFor,
+      expr: anyContainer(
+        (kind) => `${maxBy(perContainer, increase(series(`kube_pod_${kind}_status_restarts_total`, inNamespace, soakPods), restartWindow))} > 0`,
+      ),
+      summary: 'Container {{ $labels.container }} of pod {{ $labels.pod }} restarted',
+      description: `{{ $labels.container }} in {{ $labels.pod }} restarted about {{ printf "%.0f" $value }} times in the last ${restartWindow}; a soak expects none. Look at its last termination reason and its previous logs.`,
+    }),
+    alert({
+      name: 'NumaflowSoakOOMKilled',
+      severity: 'critical',
+      // The reason stays on the series until the container stops again, so waiting adds nothing.
+      for: '0s',
+      expr: anyContainer(
+        (kind) =>
+          `${maxBy(perContainer, series(`kube_pod_${kind}_status_last_terminated_reason`, inNamespace, soakPods, eq('reason', 'OOMKilled')))} == 1`,
+      ),
+      summary: 'Container {{ $labels.container }} of pod {{ $labels.pod }} was OOM-killed',
+      description:
+        'The last termination of {{ $labels.container }} in {{ $labels.pod }} was OOMKilled: its memory reached the limit. Raise the limit in the plan or look for a leak. The alert lasts until the container stops for another reason or the pod is replaced.',
+    }),
+    alert({
+      name: 'NumaflowSoakThroughputBelowTarget',
+      severity: 'warning',
+      for: holdFor,
+      // A stopped source has no series at all; `or vector(0)` turns that into a rate of 0.
+      expr: `${orZero(sum(rate(series('forwarder_data_read_total', inNamespace, ofPipeline, eq('vertex', source)), rateWindow)))} < ${num(floor)}`,
+      summary: `Source ${source} of pipeline ${pipeline.name} reads below ${num(floor)} msg/s`,
+      description: `The source reads {{ $value | humanize }} msg/s, below ${alerts.throughputFloorPercent}% of the ${num(target)} msg/s target.`,
+    }),
+    alert({
+      name: 'NumaflowSoakBufferBackPressure',
+      severity: 'warning',
+      for: holdFor,
+      expr: `${sumBy(['buffer'], rate(series('isb_jetstream_isFull_total', inNamespace, pipelineBuffers), rateWindow))} > 0`,
+      summary: 'Buffer {{ $labels.buffer }} is full',
+      description: `Writers found {{ $labels.buffer }} full {{ $value | humanize }} times per second over the last ${rateWindow}: the vertex reading it does not keep up. Check its pending messages, replicas and resources.`,
+    }),
+    alert({
+      name: 'NumaflowSoakProcessingLag',
+      severity: 'warning',
+      for: holdFor,
+      expr: `max(${series('pipeline_processing_lag', inNamespace, ofPipeline)}) > ${num(alerts.processingLagSeconds * 1000)}`,
+      summary: `Pipeline ${pipeline.name} lags by more than ${alerts.processingLagSeconds}s`,
+      description: 'The gap between the newest and the oldest watermark of the pipeline is {{ printf "%.0f" $value }} ms.',
+    }),
+    alert({
+      name: 'NumaflowSoakMemoryNearLimit',
+      severity: 'warning',
+      for: holdFor,
+      // Both sides are reduced to one series per container (duplicate scrape jobs, extra
+      // labels such as `id` or `node` go), so the division matches one to one.
+      expr: [
+        maxBy(perContainer, series('container_memory_working_set_bytes', inNamespace, soakPods, notEq('container', ''), notEq('container', 'POD'))),
+        `/ on (${perContainer.join(', ')})`,
+        maxBy(
+          perContainer,
+          `${series('kube_pod_container_resource_limits', inNamespace, soakPods, eq('resource', 'memory'))} or ${series('kube_pod_init_container_resource_limits', inNamespace, soakPods, eq('resource', 'memory'))}`,
+        ),
+        `> ${num(alerts.memoryNearLimitPercent / 100)}`,
+      ].join('\n'),
+      summary: 'Container {{ $labels.container }} of pod {{ $labels.pod }} is near its memory limit',
+      description: `The working set of {{ $labels.container }} in {{ $labels.pod }} is {{ $value | humanizePercentage }} of its memory limit (alert above ${alerts.memoryNearLimitPercent}%). At the limit it is OOM-killed.`,
+    }),
+    alert({
+      name: 'NumaflowSoakBufferVolumeFilling',
+      severity: 'warning',
+      for: holdFor,
+      expr: [
+        volumeRatio('kubelet_volume_stats_used_bytes'),
+        `/ on (${perVolume.join(', ')})`,
+        volumeRatio('kubelet_volume_stats_capacity_bytes'),
+        `> ${num(alerts.volumeFullPercent / 100)}`,
+      ].join('\n'),
+      summary: 'Buffer volume {{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full',
+      description: `{{ $labels.persistentvolumeclaim }} is fuller than ${alerts.volumeFullPercent}%. JetStream stops accepting messages when its file store is full.`,
+    }),
+    alert({
+      name: 'NumaflowSoakBufferVolumeFullIn6h',
+      severity: 'critical',
+      for: holdFor,
+      expr: `${maxBy(perVolume, `predict_linear(${series('kubelet_volume_stats_available_bytes', inNamespace, bufferVolumes)}[6h], 6 * 3600)`)} < 0`,
+      summary: 'Buffer volume {{ $labels.persistentvolumeclaim }} fills up within 6 hours',
+      description: 'At the trend of the last 6 hours, {{ $labels.persistentvolumeclaim }} has no space left within 6 hours.',
+    }),
+    alert({
+      name: 'NumaflowSoakErrors',
+      severity: 'warning',
+      for: holdFor,
+      // Counters that never counted have no series; each term falls back to 0 on its own,
+      // so one missing counter cannot hide the others.
+      expr: `${['read', 'write', 'udf', 'critical']
+        .map((kind) => orZero(sum(rate(series(`forwarder_${kind}_error_total`, inNamespace, ofPipeline), rateWindow))))
+        .join('\n+ ')}\n> 0`,
+      summary: `Pipeline ${pipeline.name} reports errors`,
+      description: `Read, write, UDF and critical errors of the pipeline add up to {{ $value | humanize }} per second over the last ${rateWindow}. See forwarder_{read,write,udf,critical}_error_total by vertex.`,
+    }),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------
+// Building blocks
+
+interface AlertDefinition {
+  readonly name: string;
+  readonly severity: 'warning' | 'critical';
+  readonly for: PrometheusDuration;
+  readonly expr: string;
+  readonly summary: string;
+  readonly description: string;
+}
+
+function alert(definition: AlertDefinition): AlertingRule {
+  const { name, severity, expr, summary, description } = definition;
+  return { alert: name, expr, for: definition.for, labels: { severity }, annotations: { description, summary } };
+}
+
+/** The plan's labels plus {@link PART_OF}, sorted by key. */
+function objectLabels(planLabels: Readonly<Record<string, string>>): Record<string, string> {
+  const own = planLabels[PART_OF.key];
+  if (own !== undefined && own !== PART_OF.value) {
+    throw new Error(
+      `monitoring.labels sets ${PART_OF.key}: ${own}, but the monitoring objects are always ${PART_OF.key}: ${PART_OF.value}; remove that label from the plan`,
+    );
+  }
+  const merged: Record<string, string> = { ...planLabels, [PART_OF.key]: PART_OF.value };
+  return Object.fromEntries(Object.keys(merged).sort().map((key) => [key, merged[key]]));
+}
+
+function scrapeInterval(interval: Duration): PrometheusDuration {
+  if (interval.nanos === 0) throw new Error('monitoring.scrapeInterval must be longer than 0s');
+  return prometheusDuration(interval, 'monitoring.scrapeInterval');
+}
+
+/** A duration in the form Prometheus and the operator's CRDs accept; they stop at milliseconds. */
+function prometheusDuration(duration: Duration, what: string): PrometheusDuration {
+  if (duration.nanos % 1e6 !== 0) {
+    throw new Error(`${what} is ${duration.toString()}, finer than Prometheus can express; use whole milliseconds (ms, s, m, h)`);
+  }
+  return duration.toString();
+}
+
+const minutes = (n: number) => Duration.seconds(n * 60);
+const times = (d: Duration, factor: number) => Duration.nanoseconds(d.nanos * factor);
+const plus = (a: Duration, b: Duration) => Duration.nanoseconds(a.nanos + b.nanos);
+const longest = (...durations: Duration[]) => durations.reduce((a, b) => (b.nanos > a.nanos ? b : a));
+
+/** A number for an expression: whole numbers as integers, others without float noise (0.1 + 0.2 → 0.3). */
+function num(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(12)));
+}
+
+// PromQL. Strings are double-quoted; JSON escaping is valid PromQL escaping.
+const eq = (label: string, value: string) => `${label}=${JSON.stringify(value)}`;
+const notEq = (label: string, value: string) => `${label}!=${JSON.stringify(value)}`;
+const matches = (label: string, regex: string) => `${label}=~${JSON.stringify(regex)}`;
+const series = (metric: string, ...matchers: string[]) => `${metric}{${matchers.join(', ')}}`;
+const rate = (selector: string, window: PrometheusDuration) => `rate(${selector}[${window}])`;
+const increase = (selector: string, window: PrometheusDuration) => `increase(${selector}[${window}])`;
+const sum = (expr: string) => `sum(${expr})`;
+const sumBy = (labels: readonly string[], expr: string) => `sum by (${labels.join(', ')}) (${expr})`;
+const maxBy = (labels: readonly string[], expr: string) => `max by (${labels.join(', ')}) (${expr})`;
+/** An aggregate without labels that is 0 instead of empty when no series exist. */
+const orZero = (aggregate: string) => `(${aggregate} or vector(0))`;

@@ -1,0 +1,118 @@
+/**
+ * The Kubernetes pod and container fields that Numaflow objects embed and that we emit.
+ * Hand-written and deliberately small: a field we do not emit is not here, so a typo or a
+ * misplaced field is a compile error rather than something the API server drops.
+ */
+import type { Bytes, Cpu } from '../plan/quantity';
+
+/**
+ * A quantity as written into a manifest. It can only be made from a value object
+ * (`quantity(Cpu.parse('2'))`), never from a hand-typed string, so every quantity we emit
+ * is valid and canonical.
+ */
+export type Quantity = string & { readonly __brand: 'Quantity' };
+
+/** The canonical manifest form of a CPU or byte amount. */
+export function quantity(value: Cpu | Bytes): Quantity {
+  return value.toString() as Quantity;
+}
+
+export interface ResourceList {
+  readonly cpu: Quantity;
+  readonly memory: Quantity;
+}
+
+/** Requests and limits of one container. */
+export interface ResourceRequirements {
+  readonly requests: ResourceList;
+  readonly limits: ResourceList;
+}
+
+/** Container-level security settings (the subset the restricted Pod Security Standard asks for). */
+export interface ContainerSecurityContext {
+  readonly allowPrivilegeEscalation: boolean;
+  readonly capabilities: { readonly drop: readonly string[] };
+  readonly runAsNonRoot?: boolean;
+  readonly seccompProfile?: SeccompProfile;
+}
+
+export interface SeccompProfile {
+  readonly type: 'RuntimeDefault' | 'Localhost';
+}
+
+/** Pod-level security settings. */
+export interface PodSecurityContext {
+  readonly runAsNonRoot: boolean;
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly fsGroup?: number;
+  readonly fsGroupChangePolicy?: 'OnRootMismatch' | 'Always';
+  readonly seccompProfile: SeccompProfile;
+}
+
+export interface Toleration {
+  readonly key?: string;
+  readonly operator: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface LabelSelector {
+  readonly matchLabels: Readonly<Record<string, string>>;
+}
+
+export interface PodAffinityTerm {
+  readonly labelSelector: LabelSelector;
+  readonly topologyKey: string;
+}
+
+export interface Affinity {
+  readonly podAntiAffinity: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: readonly PodAffinityTerm[];
+    readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<{
+      readonly weight: number;
+      readonly podAffinityTerm: PodAffinityTerm;
+    }>;
+  };
+}
+
+export interface ObjectMetadataTemplate {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The pod-level fields Numaflow inlines into vertices, templates and the JetStream
+ * buffer service (`AbstractPodTemplate`).
+ */
+export interface PodTemplateFields {
+  readonly metadata?: ObjectMetadataTemplate;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly Toleration[];
+  readonly affinity?: Affinity;
+  readonly priorityClassName?: string;
+  readonly securityContext?: PodSecurityContext;
+}
+
+/**
+ * The settings Numaflow applies to the containers it creates itself (`numa`, `init`, the
+ * daemon, the NATS containers). There is no image here: Numaflow chooses it.
+ */
+export interface ContainerTemplate {
+  readonly resources: ResourceRequirements;
+  readonly securityContext?: ContainerSecurityContext;
+}
+
+export interface EnvVar {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A container whose image is yours: a UDF or a user-defined sink. */
+export interface UserContainer {
+  readonly image: string;
+  readonly imagePullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  readonly env?: readonly EnvVar[];
+  readonly resources: ResourceRequirements;
+  readonly securityContext?: ContainerSecurityContext;
+}

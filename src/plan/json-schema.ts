@@ -1,0 +1,41 @@
+/**
+ * The JSON Schema of a stack file (`stacks/Pulumi.<variant>.yaml`), generated from the
+ * plan schema so editors (the YAML language server) check stack files as you type.
+ * `npm run schema` writes it to stacks/stack-config.schema.json; a test keeps it current.
+ */
+import { z } from 'zod';
+import { DEPLOYMENT_KEYS, PLAN_KEY, PROJECT } from './load';
+import { soakPlan } from './schema';
+
+export function stackConfigJsonSchema(): Record<string, unknown> {
+  const plan = z.toJSONSchema(soakPlan, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  delete plan.$schema;
+  const planKey = `${PROJECT}:${PLAN_KEY}`;
+  const known = [planKey, ...DEPLOYMENT_KEYS.map((k) => `${PROJECT}:${k}`)];
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://github.com/numaflow-soak/numaflow-soak/stacks/stack-config.schema.json',
+    title: 'numaflow-soak Pulumi stack file',
+    description: `A Pulumi stack file of the ${PROJECT} project; ${planKey} holds the soak plan of the variant.`,
+    type: 'object',
+    additionalProperties: false,
+    required: ['config'],
+    properties: {
+      secretsprovider: { type: 'string' },
+      encryptionsalt: { type: 'string' },
+      environment: {},
+      config: {
+        type: 'object',
+        required: [planKey],
+        properties: { [planKey]: plan },
+        // Other projects' keys (kubernetes:context, ...) are fine; unknown keys of ours are typos.
+        propertyNames: { anyOf: [{ enum: known }, { not: { pattern: `^${PROJECT}:` } }] },
+      },
+    },
+  };
+}
+
+/** Deterministic text of the schema file. */
+export function stackConfigJsonSchemaText(): string {
+  return `${JSON.stringify(stackConfigJsonSchema(), null, 2)}\n`;
+}

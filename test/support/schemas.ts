@@ -1,0 +1,63 @@
+/**
+ * Validators built from the real schemas: Numaflow's v1.8.3 CRDs (from ../shared, which
+ * only tests may read) with unknown fields made errors, and kubernetes-models for core
+ * Kubernetes types.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+
+export const SHARED_SCHEMAS = path.resolve(__dirname, '../../../shared/schemas/numaflow-v1.8.3');
+
+type JsonSchema = { [key: string]: unknown };
+
+/**
+ * The API server prunes fields a structural schema does not declare. To see those as
+ * errors, every object schema that lists properties (and does not preserve unknown
+ * fields) is closed with additionalProperties: false.
+ */
+export function closeObjects(schema: JsonSchema): JsonSchema {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: JsonSchema = {};
+    for (const [k, v] of Object.entries(node as JsonSchema)) {
+      out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as JsonSchema).map(([pk, pv]) => [pk, walk(pv)])) : walk(v);
+    }
+    if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+      out.additionalProperties = false;
+    }
+    return out;
+  };
+  return walk(schema) as JsonSchema;
+}
+
+function crdValidator(file: string): ValidateFunction {
+  const crd = parse(fs.readFileSync(path.join(SHARED_SCHEMAS, file), 'utf8'));
+  const schema = closeObjects(crd.spec.versions[0].schema.openAPIV3Schema);
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  return ajv.compile(schema);
+}
+
+let pipeline: ValidateFunction | undefined;
+let isbsvc: ValidateFunction | undefined;
+
+/** Validates a Numaflow object against its CRD; returns readable errors (empty when valid). */
+export function numaflowSchemaErrors(obj: { kind: string }): string[] {
+  let validate: ValidateFunction;
+  if (obj.kind === 'Pipeline') validate = pipeline ??= crdValidator('numaflow.numaproj.io_pipelines.yaml');
+  else if (obj.kind === 'InterStepBufferService') validate = isbsvc ??= crdValidator('numaflow.numaproj.io_interstepbufferservices.yaml');
+  else throw new Error(`no Numaflow CRD for kind ${obj.kind}`);
+  if (validate(obj)) return [];
+  return (validate.errors ?? []).map((e) =>
+    `${e.instancePath || '/'} ${e.message}${e.keyword === 'additionalProperties' ? `: ${JSON.stringify(e.params.additionalProperty)}` : ''}`,
+  );
+}
+
+/** The controller ConfigMap's list of JetStream versions. */
+export function controllerJetStreamVersions(): string[] {
+  const cm = parse(fs.readFileSync(path.join(SHARED_SCHEMAS, 'numaflow-controller-config.yaml'), 'utf8'));
+  const config = parse(cm.data['controller-config.yaml']);
+  return config.isbsvc.jetstream.versions.map((v: { version: string }) => String(v.version));
+}
