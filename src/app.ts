@@ -1,8 +1,8 @@
 /**
  * Builds the cdk8s App with one chart per variant, each from its stack file. The cdk8s
- * entry point (`main.ts`) and the tests call this; it has no side effects until `synth()`.
+ * entry point (`main.ts`), the Pulumi program and the tests call this; it writes nothing.
  */
-import { App, YamlOutputType } from 'cdk8s';
+import { App } from 'cdk8s';
 import { estimateNodes } from './capacity/nodes';
 import { SoakChart } from './constructs/soak-chart';
 import { formatFindings, loadStackFile, stackFile, VARIANTS, type LoadedPlan } from './plan/load';
@@ -25,7 +25,6 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; charts: Soa
   const plans = variants.map((v) => loadStackFile(stackFile(v, options.root)));
   const app = new App({
     outdir: options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
-    yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE,
   });
   const charts = plans.map((loaded, i) => {
     if (loaded.warnings.length > 0) warn(formatFindings(loaded.source, loaded.warnings));

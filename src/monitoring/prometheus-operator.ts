@@ -49,7 +49,6 @@ interface ScrapeEndpoint {
   readonly interval: PrometheusDuration;
   /** @default - no TLS settings */
   readonly tlsConfig?: TlsConfig;
-  readonly tlsConfg?: TlsConfig;
 }
 
 /** One scrape endpoint of a PodMonitor: a named port of the selected pods' containers. */

@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildApp } from '../src/app';
+import { PlanError } from '../src/plan/load';
+import { writeChart } from '../src/synth';
+import { ROOT } from './support/synth';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'numaflow-soak-'));
+}
+
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const variant of fs.readdirSync(dir).sort()) {
+    for (const file of fs.readdirSync(path.join(dir, variant)).sort()) {
+      out[`${variant}/${file}`] = fs.readFileSync(path.join(dir, variant, file), 'utf8');
+    }
+  }
+  return out;
+}
+
+function synthInto(outdir: string, root = ROOT): Record<string, string> {
+  const { charts } = buildApp({ outdir, root, warn: () => undefined });
+  for (const chart of charts) writeChart(chart, outdir);
+  return readTree(outdir);
+}
+
+test('synthesis writes one folder per variant, files numbered in apply order', () => {
+  const files = Object.keys(synthInto(tempDir()));
+  expect(files.filter((f) => f.startsWith('soak/'))).toEqual([
+    'soak/01-namespace-numaflow-soak.k8s.yaml',
+    'soak/02-resourcequota-soak.k8s.yaml',
+    'soak/03-limitrange-soak.k8s.yaml',
+    'soak/04-priorityclass-numaflow-soak-buffer.k8s.yaml',
+    'soak/05-interstepbufferservice-soak-isb.k8s.yaml',
+    'soak/06-poddisruptionbudget-isbsvc-soak-isb-js.k8s.yaml',
+    'soak/07-pipeline-batch-map-soak.k8s.yaml',
+    'soak/08-podmonitor-batch-map-soak-vertices.k8s.yaml',
+    'soak/09-servicemonitor-soak-isb-jetstream.k8s.yaml',
+    'soak/10-servicemonitor-batch-map-soak-daemon.k8s.yaml',
+    'soak/11-prometheusrule-batch-map-soak-soak.k8s.yaml',
+  ]);
+  expect(files.filter((f) => f.startsWith('rightsized/'))).toHaveLength(11);
+});
+
+test('the same plans synthesize byte-identical output', () => {
+  const first = synthInto(tempDir());
+  const second = synthInto(tempDir());
+  expect(Object.keys(first).length).toBe(22);
+  expect(second).toEqual(first);
+});
+
+test('re-synthesis replaces a variant folder, leaving no stale files', () => {
+  const out = tempDir();
+  synthInto(out);
+  fs.writeFileSync(path.join(out, 'soak', '99-stale.k8s.yaml'), 'stale');
+  synthInto(out);
+  expect(fs.existsSync(path.join(out, 'soak', '99-stale.k8s.yaml'))).toBe(false);
+});
+
+test('an invalid plan in any variant stops the build before anything is written', () => {
+  const root = tempDir();
+  fs.mkdirSync(path.join(root, 'stacks'));
+  fs.copyFileSync(path.join(ROOT, 'stacks', 'Pulumi.soak.yaml'), path.join(root, 'stacks', 'Pulumi.soak.yaml'));
+  const broken = fs.readFileSync(path.join(ROOT, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8').replace('memory: 512Mi', 'memory: 512MB');
+  fs.writeFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), broken);
+  const out = tempDir();
+  expect(() => synthInto(out, root)).toThrow(PlanError);
+  expect(() => synthInto(out, root)).toThrow(/Pulumi\.rightsized\.yaml[\s\S]*pipeline\.batchMap\.udf\.requests\.memory: expected a byte quantity/);
+  expect(fs.readdirSync(out)).toEqual([]);
+});
