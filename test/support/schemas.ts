@@ -8,7 +8,17 @@ import * as path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
-export const SHARED_SCHEMAS = path.resolve(__dirname, '../../../shared/schemas/numaflow-v1.8.3');
+/** The shared material CI provides beside the checkout; NUMAFLOW_SOAK_SHARED overrides it. */
+const SHARED = process.env.NUMAFLOW_SOAK_SHARED ?? path.resolve(__dirname, '../../../shared');
+export const SHARED_SCHEMAS = path.join(SHARED, 'schemas', 'numaflow-v1.8.3');
+
+function readShared(file: string): string {
+  const full = path.join(SHARED_SCHEMAS, file);
+  if (!fs.existsSync(full)) {
+    throw new Error(`${full} not found: the tests need the Numaflow v1.8.3 schemas from ../shared beside the checkout (or set NUMAFLOW_SOAK_SHARED)`);
+  }
+  return fs.readFileSync(full, 'utf8');
+}
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -34,7 +44,7 @@ export function closeObjects(schema: JsonSchema): JsonSchema {
 }
 
 function crdValidator(file: string): ValidateFunction {
-  const crd = parse(fs.readFileSync(path.join(SHARED_SCHEMAS, file), 'utf8'));
+  const crd = parse(readShared(file));
   const schema = closeObjects(crd.spec.versions[0].schema.openAPIV3Schema);
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
   return ajv.compile(schema);
@@ -57,7 +67,7 @@ export function numaflowSchemaErrors(obj: { kind: string }): string[] {
 
 /** The controller ConfigMap's list of JetStream versions. */
 export function controllerJetStreamVersions(): string[] {
-  const cm = parse(fs.readFileSync(path.join(SHARED_SCHEMAS, 'numaflow-controller-config.yaml'), 'utf8'));
+  const cm = parse(readShared('numaflow-controller-config.yaml'));
   const config = parse(cm.data['controller-config.yaml']);
   return config.isbsvc.jetstream.versions.map((v: { version: string }) => String(v.version));
 }
