@@ -6,6 +6,7 @@
  */
 import { Construct } from 'constructs';
 import type { ContainerTemplate, PodTemplateFields, UserContainer } from '../numaflow/pod';
+import { vertexPodLabels } from '../numaflow/labels';
 import { Pipeline, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
 import type { ContainerResources, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
 import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
@@ -20,14 +21,6 @@ export interface BatchMapPipelineProps {
 
 /** Grace periods Numaflow defaults to; written explicitly. */
 const GRACE_PERIOD_SECONDS = 30;
-
-/** Labels Numaflow puts on a vertex's pods. */
-export function vertexPodLabels(pipeline: string, vertex: string): Record<string, string> {
-  return {
-    'numaflow.numaproj.io/pipeline-name': pipeline,
-    'numaflow.numaproj.io/vertex-name': vertex,
-  };
-}
 
 function containerTemplate(resources: ContainerResources): ContainerTemplate {
   return { resources: resourceRequirements(resources), securityContext: restrictedContainerSecurity() };

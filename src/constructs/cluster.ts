@@ -5,10 +5,11 @@
  */
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals } from '../capacity/pods';
+import { estimateNodes, type NodeEstimate } from '../capacity/nodes';
+import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals, type Totals } from '../capacity/pods';
 import { distinctSizedContainers } from '../plan/containers';
 import { Bytes, Cpu } from '../plan/quantity';
-import type { SoakPlan } from '../plan/schema';
+import type { NodeShape, SoakPlan } from '../plan/schema';
 
 /** The Pod Security Standards version the namespace labels pin. */
 export const POD_SECURITY_VERSION = 'v1.29';
@@ -38,10 +39,15 @@ export class SoakCluster extends Construct {
   /** Name of the PriorityClass the buffer service's pods use. */
   public readonly bufferPriorityClassName: string;
   public readonly namespace: k8s.KubeNamespace;
+  /** What the plan requests and is limited to, at maximum scale. */
+  public readonly totals: Totals;
+  private readonly plan: SoakPlan;
 
   constructor(scope: Construct, id: string, props: SoakClusterProps) {
     super(scope, id);
     const { plan } = props;
+    this.plan = plan;
+    this.totals = planTotals(plan);
     const ns = plan.namespace;
     const enforce = plan.cluster.podSecurityEnforce;
 
@@ -112,5 +118,14 @@ export class SoakCluster extends Construct {
       preemptionPolicy: 'PreemptLowerPriority',
       description: `Numaflow inter-step buffer service of namespace ${ns}: holds in-flight data, preempted last.`,
     });
+  }
+
+  /**
+   * How many nodes of a shape the plan needs (first-fit-decreasing by requests, one
+   * JetStream pod per node).
+   * @default shape - the plan's `cluster.nodeShape`
+   */
+  public nodeEstimate(shape: NodeShape = this.plan.cluster.nodeShape): NodeEstimate {
+    return estimateNodes(this.plan, shape);
   }
 }

@@ -8,6 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { InterStepBufferService } from '../numaflow/isbsvc';
+import { bufferLabels } from '../numaflow/labels';
 import { quantity } from '../numaflow/pod';
 import type { BufferPlan } from '../plan/schema';
 import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
@@ -18,14 +19,6 @@ export interface JetStreamBufferProps {
   readonly variant: string;
   /** PriorityClass of the pods. */
   readonly priorityClassName: string;
-}
-
-/** Labels Numaflow puts on the buffer service's pods, which we select by. */
-export function bufferPodLabels(name: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/component': 'isbsvc',
-    'numaflow.numaproj.io/isbsvc-name': name,
-  };
 }
 
 const RETENTION = { Limits: 0, Interest: 1, WorkQueue: 2 } as const;
@@ -94,7 +87,7 @@ export class JetStreamBuffer extends Construct {
           affinity: {
             podAntiAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: [
-                { labelSelector: { matchLabels: bufferPodLabels(buffer.name) }, topologyKey: 'kubernetes.io/hostname' },
+                { labelSelector: { matchLabels: bufferLabels(buffer.name) }, topologyKey: 'kubernetes.io/hostname' },
               ],
             },
           },
@@ -110,7 +103,7 @@ export class JetStreamBuffer extends Construct {
       metadata: { name: `isbsvc-${buffer.name}-js`, namespace },
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(1),
-        selector: { matchLabels: bufferPodLabels(buffer.name) },
+        selector: { matchLabels: bufferLabels(buffer.name) },
       },
     });
   }

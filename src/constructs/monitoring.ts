@@ -22,6 +22,7 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from '../monitoring/prometheus-operator';
+import { bufferLabels, daemonServiceLabels, vertexPodLabels } from '../numaflow/labels';
 import { targetRatePerSecond } from '../plan/derived';
 import { Duration } from '../plan/quantity';
 import type { SoakPlan } from '../plan/schema';
@@ -33,37 +34,6 @@ export interface SoakMonitoringProps {
 
 /** The label every monitoring object carries besides the plan's own `monitoring.labels`. */
 export const PART_OF = { key: 'app.kubernetes.io/part-of', value: 'numaflow-soak' } as const;
-
-/** Labels Numaflow puts on every vertex pod of a pipeline (numaflow-facts §3). */
-export function vertexPodLabels(pipeline: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/component': 'vertex',
-    'app.kubernetes.io/managed-by': 'vertex-controller',
-    'app.kubernetes.io/part-of': 'numaflow',
-    'numaflow.numaproj.io/pipeline-name': pipeline,
-  };
-}
-
-/** Labels of the JetStream buffer service's Service, which exposes the exporter on port `metrics`. */
-export function bufferServiceLabels(buffer: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/component': 'isbsvc',
-    'app.kubernetes.io/managed-by': 'isbsvc-controller',
-    'app.kubernetes.io/part-of': 'numaflow',
-    'numaflow.numaproj.io/isbsvc-name': buffer,
-    'numaflow.numaproj.io/isbsvc-type': 'jetstream',
-  };
-}
-
-/** Labels of the pipeline daemon's Service `{pipeline}-daemon-svc` (port `tcp`, HTTPS 4327). */
-export function daemonServiceLabels(pipeline: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/component': 'daemon',
-    'app.kubernetes.io/managed-by': 'pipeline-controller',
-    'app.kubernetes.io/part-of': 'numaflow',
-    'numaflow.numaproj.io/pipeline-name': pipeline,
-  };
-}
 
 export class SoakMonitoring extends Construct {
   /** Scrapes the `numa` container of every vertex pod (port `metrics`, HTTPS 2469, self-signed). */
@@ -97,7 +67,7 @@ export class SoakMonitoring extends Construct {
     this.bufferMonitor = new ServiceMonitor(this, 'jetstream', {
       metadata: metadata(`${buffer.name}-jetstream`),
       spec: {
-        selector: { matchLabels: bufferServiceLabels(buffer.name) },
+        selector: { matchLabels: bufferLabels(buffer.name) },
         namespaceSelector,
         endpoints: [{ port: 'metrics', scheme: 'http', interval }],
       },

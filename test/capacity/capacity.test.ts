@@ -1,7 +1,8 @@
 import { estimateNodes } from '../../src/capacity/nodes';
 import { planTotals, podGroups } from '../../src/capacity/pods';
 import { Bytes, Cpu } from '../../src/plan/quantity';
-import { quotaAmounts } from '../../src/constructs/cluster';
+import { Testing } from 'cdk8s';
+import { quotaAmounts, SoakCluster } from '../../src/constructs/cluster';
 import { loadVariant } from '../support/synth';
 
 const soak = loadVariant('soak');
@@ -54,4 +55,12 @@ test('pods bigger than the node shape are reported as unschedulable, not silentl
 test('with a pod limit of one per node, every pod needs its own node', () => {
   const e = estimateNodes(soak, { ...soak.cluster.nodeShape, maxPods: 1 });
   expect(e.nodes).toBe(38);
+});
+
+test('the cluster construct reports the node estimate for the plan shape or another one', () => {
+  const cluster = new SoakCluster(Testing.chart(), 'cluster', { plan: soak });
+  expect(cluster.nodeEstimate()).toEqual(estimateNodes(soak));
+  const big = { ...soak.cluster.nodeShape, name: 'big', cpu: Cpu.parse('96'), memory: Bytes.parse('384Gi') };
+  expect(cluster.nodeEstimate(big).nodes).toBeLessThan(cluster.nodeEstimate().nodes);
+  expect(cluster.totals.pods).toBe(38);
 });
