@@ -4,7 +4,8 @@
  * `npm run schema` writes it to stacks/stack-config.schema.json; a test keeps it current.
  */
 import { z } from 'zod';
-import { DEPLOYMENT_KEYS, PLAN_KEY, PROJECT } from './load';
+import { DEPLOYMENT_KEYS, deploymentSettings } from './deployment';
+import { PLAN_KEY, PROJECT } from './load';
 import { soakPlan } from './schema';
 
 export function stackConfigJsonSchema(): Record<string, unknown> {
@@ -27,7 +28,16 @@ export function stackConfigJsonSchema(): Record<string, unknown> {
       config: {
         type: 'object',
         required: [planKey],
-        properties: { [planKey]: plan },
+        properties: {
+          [planKey]: plan,
+          ...Object.fromEntries(
+            Object.entries(deploymentSettings.shape).map(([key, schema]) => {
+              const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+              delete json.$schema;
+              return [`${PROJECT}:${key}`, json];
+            }),
+          ),
+        },
         // Other projects' keys (kubernetes:context, ...) are fine; unknown keys of ours are typos.
         propertyNames: { anyOf: [{ enum: known }, { not: { pattern: `^${PROJECT}:` } }] },
       },

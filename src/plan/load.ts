@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { DEPLOYMENT_KEYS, deploymentSettings, type DeploymentSettings } from './deployment';
 import { checkPlan, type Finding } from './rules';
 import { planErrorMap, soakPlan, type SoakPlan } from './schema';
 
@@ -15,8 +16,6 @@ import { planErrorMap, soakPlan, type SoakPlan } from './schema';
 export const PROJECT = 'numaflow-soak';
 /** The config key that holds the plan. */
 export const PLAN_KEY = 'plan';
-/** Config keys of this project that are not the plan: deployment switches read by the Pulumi program. */
-export const DEPLOYMENT_KEYS: readonly string[] = [];
 /** Top-level keys Pulumi allows in a stack file. */
 const STACK_FILE_KEYS = ['config', 'encryptionsalt', 'environment', 'secretsprovider'];
 
@@ -57,6 +56,39 @@ export function parsePlan(raw: unknown, source: string): LoadedPlan {
 }
 
 /**
+ * Parses the deployment settings from a stack's config values (keys without the project
+ * prefix: `{ installNumaflow: true }`).
+ * @throws PlanError naming each offending key.
+ */
+export function parseDeployment(raw: Record<string, unknown>, source: string): DeploymentSettings {
+  const result = deploymentSettings.safeParse(raw, { reportInput: true, error: planErrorMap });
+  if (result.success) return result.data;
+  throw new PlanError(
+    source,
+    result.error.issues.map((issue) => {
+      const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? '');
+      return { rule: 'schema', severity: 'error' as const, path: `${PROJECT}:${key}`, message: issue.message };
+    }),
+  );
+}
+
+/**
+ * Refuses config keys of this project that nobody reads (a typo such as
+ * `numaflow-soak:plann` must not be silently ignored). Other projects' keys pass.
+ * @throws PlanError listing every unknown key.
+ */
+export function checkConfigKeys(keys: readonly string[], source: string): void {
+  const known = [PLAN_KEY, ...DEPLOYMENT_KEYS].map((k) => `${PROJECT}:${k}`);
+  const unknown = keys.filter((key) => key.startsWith(`${PROJECT}:`) && !known.includes(key));
+  if (unknown.length > 0) {
+    throw new PlanError(
+      source,
+      unknown.map((key) => ({ rule: 'stack-file', severity: 'error' as const, path: `config.${key}`, message: `unknown config key; this project reads ${known.join(', ')}` })),
+    );
+  }
+}
+
+/**
  * Reads a Pulumi stack file and returns its `config` mapping, refusing unknown keys of
  * this project (a typo in `numaflow-soak:plan` must not go unnoticed).
  */
@@ -75,12 +107,7 @@ export function readStackConfig(file: string): Record<string, unknown> {
   }
   const config = top.config;
   if (!isMapping(config)) return fail('config', 'required: a mapping of config keys');
-  const known = [PLAN_KEY, ...DEPLOYMENT_KEYS].map((k) => `${PROJECT}:${k}`);
-  for (const key of Object.keys(config)) {
-    if (key.startsWith(`${PROJECT}:`) && !known.includes(key)) {
-      fail(`config.${key}`, `unknown config key; this project reads ${known.join(', ')}`);
-    }
-  }
+  checkConfigKeys(Object.keys(config), source);
   if (!(`${PROJECT}:${PLAN_KEY}` in config)) fail(`config.${PROJECT}:${PLAN_KEY}`, 'required, but missing');
   return config;
 }
@@ -89,6 +116,18 @@ export function readStackConfig(file: string): Record<string, unknown> {
 export function loadStackFile(file: string): LoadedPlan {
   const config = readStackConfig(file);
   return parsePlan(config[`${PROJECT}:${PLAN_KEY}`], displayPath(file));
+}
+
+/** Loads the deployment settings of one stack file. */
+export function loadStackDeployment(file: string): DeploymentSettings {
+  const config = readStackConfig(file);
+  const prefix = `${PROJECT}:`;
+  const raw = Object.fromEntries(
+    Object.entries(config)
+      .filter(([key]) => key.startsWith(prefix) && key !== `${prefix}${PLAN_KEY}`)
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+  return parseDeployment(raw, displayPath(file));
 }
 
 /** The stack file of a variant: `stacks/Pulumi.<variant>.yaml` under the project root. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { loadStackFile, parsePlan, PlanError, readStackConfig, stackFile } from '../../src/plan/load';
+import { loadStackDeployment, loadStackFile, parseDeployment, parsePlan, PlanError, readStackConfig, stackFile } from '../../src/plan/load';
 import { Bytes, Cpu, Duration } from '../../src/plan/quantity';
 import { patchedSoak, PLAN_PREFIX, soakRaw } from './helpers';
 
@@ -81,7 +81,12 @@ describe('loadStackFile on stacks/Pulumi.soak.yaml', () => {
 
   it('reads the same plan through readStackConfig and parsePlan', () => {
     const config = readStackConfig(stackFile('soak'));
-    expect(Object.keys(config)).toEqual([PLAN_PREFIX]);
+    expect(Object.keys(config).sort()).toEqual([
+      'numaflow-soak:installNumaflow',
+      'numaflow-soak:installPrometheusOperator',
+      PLAN_PREFIX,
+      'numaflow-soak:protectBuffer',
+    ]);
     const again = parsePlan(config[PLAN_PREFIX], 'again');
     expect(JSON.stringify(again.plan)).toBe(JSON.stringify(loaded.plan));
   });
@@ -250,5 +255,19 @@ describe('a plan with several mistakes', () => {
     ]);
     const error = planError(() => parsePlan(raw, 'mixed.yaml'));
     expect(error.findings.map((f) => f.rule)).toEqual(['jetstream-version-listed']);
+  });
+});
+
+describe('deployment settings in a stack file', () => {
+  it('reads the soak stack\'s switches, all on', () => {
+    expect(loadStackDeployment(stackFile('soak'))).toEqual({ installNumaflow: true, installPrometheusOperator: true, protectBuffer: true });
+  });
+
+  it('defaults every switch to on when the stack file omits them', () => {
+    expect(parseDeployment({}, 'empty')).toEqual({ installNumaflow: true, installPrometheusOperator: true, protectBuffer: true });
+  });
+
+  it('names the key of a wrongly typed setting', () => {
+    expect(() => parseDeployment({ protectBuffer: 'yes' }, 'x.yaml')).toThrow(/numaflow-soak:protectBuffer: expected boolean, got string "yes"/);
   });
 });

@@ -1,0 +1,216 @@
+/**
+ * The Pulumi program behind `pulumi up --stack <variant>`. It reads the stack's plan
+ * through the same loader as `cdk8s synth`, builds the same SoakChart, and registers every
+ * Kubernetes object as its own resource (one v1 ConfigGroup per layer, expanded in-process),
+ * so `pulumi preview --diff` shows changes object by object.
+ *
+ * Order: Numaflow controller and CRDs, then the namespace and its quota, then the buffer
+ * service, then the pipeline, then monitoring (after the Prometheus operator's CRDs).
+ * The buffer service and the namespace that holds its volumes are protected, retained on
+ * delete, and replaced (never updated) when persistence or encryption changes.
+ */
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { ApiObject, App } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { SoakChart } from '../src/constructs/soak-chart';
+import { DEPLOYMENT_KEYS, NUMAFLOW_INSTALL_URL, PROMETHEUS_STACK_CHART, type DeploymentSettings } from '../src/plan/deployment';
+import { checkConfigKeys, formatFindings, parseDeployment, parsePlan, PLAN_KEY, PROJECT, type LoadedPlan } from '../src/plan/load';
+
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+
+/** Namespace of the Numaflow controller, as its install manifest expects. */
+export const NUMAFLOW_SYSTEM_NAMESPACE = 'numaflow-system';
+/** Namespace of the Prometheus operator stack the program installs. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Fields of the buffer service Numaflow cannot change in place (numaflow-facts §2). */
+export const BUFFER_REPLACE_ON_CHANGES = ['spec.jetstream.persistence', 'spec.jetstream.encryption'];
+/** A pipeline cannot move to another buffer service (Numaflow's webhook refuses it). */
+export const PIPELINE_REPLACE_ON_CHANGES = ['spec.interStepBufferServiceName'];
+
+export interface StackInputs {
+  readonly loaded: LoadedPlan;
+  readonly settings: DeploymentSettings;
+}
+
+/**
+ * Reads and validates the stack's config: unknown keys of this project, the plan, and the
+ * deployment settings. Throws the loader's PlanError before any resource is registered.
+ */
+export function readStackInputs(stack: string): StackInputs {
+  const source = `stack ${stack} (stacks/Pulumi.${stack}.yaml)`;
+  const all = pulumi.runtime.allConfig();
+  checkConfigKeys(Object.keys(all), source);
+  const planText = all[`${PROJECT}:${PLAN_KEY}`];
+  // A missing plan is refused by parsePlan with "required, but missing".
+  const loaded = parsePlan(planText === undefined ? undefined : parseConfigValue(planText), source);
+  const raw: Record<string, unknown> = {};
+  for (const key of DEPLOYMENT_KEYS) {
+    const value = all[`${PROJECT}:${key}`];
+    if (value !== undefined) raw[key] = parseConfigValue(value);
+  }
+  return { loaded, settings: parseDeployment(raw, source) };
+}
+
+/** Pulumi hands config values over as strings; structured values and booleans are JSON. */
+function parseConfigValue(text: string): unknown {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' || typeof value === 'boolean' ? value : text;
+  } catch {
+    return text;
+  }
+}
+
+/** The JSON of every API object under a construct, in creation order. */
+export function objectsOf(scope: Construct): Manifest[] {
+  return scope.node
+    .findAll()
+    .filter((c): c is ApiObject => c instanceof ApiObject)
+    .map((o) => o.toJson() as Manifest);
+}
+
+/**
+ * Resource options for one object: the layers it waits for, and protection for what holds
+ * the buffer service's data. Pure, so the rules are unit-tested without an engine.
+ */
+export function objectOptions(
+  obj: Manifest,
+  settings: DeploymentSettings,
+  dependsOn: pulumi.Input<pulumi.Resource>[],
+): Pick<pulumi.CustomResourceOptions, 'dependsOn' | 'protect' | 'retainOnDelete' | 'replaceOnChanges' | 'deleteBeforeReplace'> {
+  const holdsBufferData = obj.kind === 'InterStepBufferService' || obj.kind === 'Namespace';
+  return {
+    dependsOn,
+    ...(holdsBufferData ? { protect: settings.protectBuffer, retainOnDelete: true } : {}),
+    ...(obj.kind === 'InterStepBufferService' ? { replaceOnChanges: BUFFER_REPLACE_ON_CHANGES, deleteBeforeReplace: true } : {}),
+    ...(obj.kind === 'Pipeline' ? { replaceOnChanges: PIPELINE_REPLACE_ON_CHANGES, deleteBeforeReplace: true } : {}),
+  };
+}
+
+/**
+ * Refuses to take away more than one JetStream node in one update. The previous node count
+ * comes from this stack's own last outputs (a stack reference to itself).
+ */
+export function checkBufferShrink(previous: unknown, next: number): void {
+  if (typeof previous !== 'number') return;
+  if (previous - next > 1) {
+    throw new Error(
+      `numaflow-soak:plan.buffer.replicas: the buffer service runs ${previous} JetStream nodes; going to ${next} would take away ${previous - next} at once. Go down one node per update (${previous} -> ${previous - 1}) so the streams keep their quorum.`,
+    );
+  }
+}
+
+function providerArgs(settings: DeploymentSettings): k8s.ProviderArgs {
+  return {
+    ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
+    ...(settings.context ? { context: settings.context } : {}),
+    ...(settings.renderYamlToDirectory ? { renderYamlToDirectory: settings.renderYamlToDirectory } : {}),
+  };
+}
+
+/** What the program built: the stack outputs and the layers (one ConfigGroup each). */
+export interface SoakDeployment {
+  readonly outputs: Record<string, unknown>;
+  readonly layers: Readonly<Record<'cluster' | 'buffer' | 'pipeline', k8s.yaml.ConfigGroup>> & { readonly monitoring?: k8s.yaml.ConfigGroup };
+}
+
+/** The program, as `pulumi up` runs it. Returns the stack outputs. */
+export async function soakProgram(): Promise<Record<string, unknown>> {
+  return (await deploySoak(pulumi.getStack())).outputs;
+}
+
+export async function deploySoak(stack: string): Promise<SoakDeployment> {
+  const { loaded, settings } = readStackInputs(stack);
+  const { plan } = loaded;
+  if (loaded.warnings.length > 0) pulumi.log.warn(formatFindings(loaded.source, loaded.warnings));
+
+  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`);
+  checkBufferShrink((await self.getOutputDetails('bufferReplicas')).value, plan.buffer.replicas);
+
+  const chart = new SoakChart(new App(), stack, { plan, variant: stack });
+  const provider = new k8s.Provider('kubernetes', providerArgs(settings));
+
+  const prerequisites: pulumi.Resource[] = [];
+  if (settings.installNumaflow) {
+    const systemNamespace = new k8s.core.v1.Namespace(
+      NUMAFLOW_SYSTEM_NAMESPACE,
+      { metadata: { name: NUMAFLOW_SYSTEM_NAMESPACE } },
+      { provider },
+    );
+    // The release manifest sets no namespaces; this provider puts them in numaflow-system.
+    const installProvider = new k8s.Provider('numaflow-install', { ...providerArgs(settings), namespace: NUMAFLOW_SYSTEM_NAMESPACE });
+    prerequisites.push(
+      new k8s.yaml.v2.ConfigFile('numaflow-controller', { file: NUMAFLOW_INSTALL_URL }, { provider: installProvider, dependsOn: [systemNamespace] }),
+    );
+  }
+  const monitoringPrerequisites: pulumi.Resource[] = [];
+  if (settings.installPrometheusOperator && plan.monitoring.enabled) {
+    monitoringPrerequisites.push(
+      new k8s.helm.v3.Release(
+        'prometheus-operator',
+        {
+          name: PROMETHEUS_STACK_CHART.chart,
+          chart: PROMETHEUS_STACK_CHART.chart,
+          version: PROMETHEUS_STACK_CHART.version,
+          repositoryOpts: { repo: PROMETHEUS_STACK_CHART.repo },
+          namespace: MONITORING_NAMESPACE,
+          createNamespace: true,
+          // Select monitors and rules in every namespace, whatever their labels.
+          values: {
+            prometheus: {
+              prometheusSpec: {
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                serviceMonitorSelectorNilUsesHelmValues: false,
+              },
+            },
+          },
+        },
+        { provider },
+      ),
+    );
+  }
+
+  const layer = (name: string, scope: Construct, dependsOn: pulumi.Resource[]) =>
+    new k8s.yaml.ConfigGroup(
+      name,
+      {
+        objs: objectsOf(scope),
+        transformations: [
+          (obj: Manifest, opts: pulumi.CustomResourceOptions) => {
+            Object.assign(opts, objectOptions(obj, settings, dependsOn));
+          },
+        ],
+      },
+      { provider, dependsOn },
+    );
+
+  const cluster = layer('cluster', chart.cluster, prerequisites);
+  const buffer = layer('buffer', chart.buffer, [cluster]);
+  const pipeline = layer('pipeline', chart.pipeline, [buffer]);
+  const monitoring = plan.monitoring.enabled ? layer('monitoring', chart.monitoring, [pipeline, ...monitoringPrerequisites]) : undefined;
+
+  const totals = chart.cluster.totals;
+  const estimate = chart.cluster.nodeEstimate();
+  const amounts = (a: typeof totals.requests) => ({
+    cpu: a.cpu.toString(),
+    cpuCores: a.cpu.cores,
+    memory: a.memory.toString(),
+    memoryGiB: Math.round(a.memory.gibibytes * 100) / 100,
+  });
+  return {
+    outputs: {
+      namespace: plan.namespace,
+      pipelineName: chart.pipeline.name,
+      bufferServiceName: chart.buffer.name,
+      bufferReplicas: plan.buffer.replicas,
+      pods: totals.pods,
+      requests: amounts(totals.requests),
+      limits: amounts(totals.limits),
+      nodeEstimate: { shape: estimate.shape, nodes: estimate.nodes, lowerBound: estimate.lowerBound },
+    },
+    layers: { cluster, buffer, pipeline, ...(monitoring ? { monitoring } : {}) },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The Pulumi program under `pulumi.runtime.setMocks`: for each stack file, the resource
+ * graph it registers, in order, with its protection, and equal to what `cdk8s synth` writes.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { objectOptions, checkBufferShrink, BUFFER_REPLACE_ON_CHANGES } from '../../stacks/soak-program';
+import { synthVariant, type Manifest } from '../support/synth';
+import { runStack, stackFileConfig, type Registered } from './harness';
+
+const k8sObjects = (registered: Registered[]) =>
+  registered.filter((r) => r.custom && r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:helm') && r.name !== 'numaflow-system');
+const key = (o: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } }) =>
+  `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** ConfigGroup.getResource is typed for built-in kinds only; custom resources use the same lookup. */
+type AnyGetResource = (groupVersionKind: string, namespace: string, name: string) => pulumi.Output<pulumi.CustomResource>;
+
+function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((res) => output.apply((v) => res(v)));
+}
+
+describe.each(['soak', 'rightsized'])('the %s stack', (stack) => {
+  let run: Awaited<ReturnType<typeof runStack>>;
+  beforeAll(async () => {
+    run = await runStack(stack, stackFileConfig(stack));
+  });
+
+  test('runs without error', () => {
+    expect(run.error).toBeUndefined();
+  });
+
+  test('registers each Kubernetes object as its own resource, equal to what cdk8s synth writes', () => {
+    const synthesized = synthVariant(stack);
+    const registered = k8sObjects(run.registered).map((r) => r.inputs as Manifest);
+    expect(registered.map(key).sort()).toEqual(synthesized.map(key).sort());
+    const byKey = new Map(registered.map((o) => [key(o), o]));
+    for (const o of synthesized) expect(byKey.get(key(o))).toEqual(o);
+  });
+
+  test('registers in order: controller, namespace and quota, buffer service, pipeline, monitoring', () => {
+    const names = run.registered.map((r) => `${r.type.split(':').pop()}:${r.name}`);
+    const at = (n: string) => {
+      const i = names.indexOf(n);
+      expect(i).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    expect(at('ConfigFile:numaflow-controller')).toBeLessThan(at('ConfigGroup:cluster'));
+    expect(at('Namespace:numaflow-soak')).toBeLessThan(at('InterStepBufferService:numaflow-soak/soak-isb'));
+    expect(at('InterStepBufferService:numaflow-soak/soak-isb')).toBeLessThan(at('Pipeline:numaflow-soak/batch-map-soak'));
+    expect(at('Pipeline:numaflow-soak/batch-map-soak')).toBeLessThan(at('PrometheusRule:numaflow-soak/batch-map-soak-soak'));
+  });
+
+  test('installs the pinned Numaflow release manifest and Prometheus operator chart', () => {
+    const file = run.registered.find((r) => r.type === 'kubernetes:yaml/v2:ConfigFile');
+    expect(file?.inputs.file).toBe('https://github.com/numaproj/numaflow/releases/download/v1.8.3/install.yaml');
+    const release = run.registered.find((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    expect(release?.inputs).toMatchObject({ chart: 'kube-prometheus-stack', version: '70.4.1', namespace: 'monitoring' });
+    expect(release?.inputs.version).not.toMatch(/latest|\*|\^|~/);
+    const installProvider = run.registered.find((r) => r.type === 'pulumi:providers:kubernetes' && r.name === 'numaflow-install');
+    expect(installProvider?.inputs.namespace).toBe('numaflow-system');
+  });
+
+  test('protects the buffer service and its namespace, and not the pipeline', async () => {
+    const layers = run.deployment!.layers;
+    const isb = (layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-soak', 'soak-isb');
+    const ns = layers.cluster.getResource('v1/Namespace', 'numaflow-soak');
+    const pipeline = (layers.pipeline.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/Pipeline', 'numaflow-soak', 'batch-map-soak');
+    expect(await resolve(isb.apply((r) => (r as any).__protect))).toBe(true);
+    expect(await resolve(ns.apply((r) => (r as any).__protect))).toBe(true);
+    expect(await resolve(pipeline.apply((r) => (r as any).__protect))).toBeFalsy();
+  });
+
+  test('exports what a user wants after up', () => {
+    expect(run.outputs).toMatchObject({
+      namespace: 'numaflow-soak',
+      pipelineName: 'batch-map-soak',
+      bufferServiceName: 'soak-isb',
+      bufferReplicas: 3,
+      pods: 38,
+      nodeEstimate: { shape: '32-vcpu-128gib' },
+    });
+    expect(run.outputs.requests.cpuCores).toBeGreaterThan(0);
+    expect(run.outputs.limits.cpuCores).toBeGreaterThanOrEqual(run.outputs.requests.cpuCores);
+    expect(run.outputs.nodeEstimate.nodes).toBeGreaterThanOrEqual(run.outputs.nodeEstimate.lowerBound);
+  });
+});
+
+test('the rightsized stack requests less CPU and memory than the soak stack', async () => {
+  const soak = await runStack('soak', stackFileConfig('soak'));
+  const right = await runStack('rightsized', stackFileConfig('rightsized'));
+  expect(right.outputs.requests.cpuCores).toBeLessThan(soak.outputs.requests.cpuCores);
+  expect(right.outputs.requests.memoryGiB).toBeLessThan(soak.outputs.requests.memoryGiB);
+});
+
+describe('a broken stack file', () => {
+  test('fails with the loader\'s message before any resource is registered', async () => {
+    const config = stackFileConfig('soak');
+    (config['numaflow-soak:plan'] as any).buffer.containers.main.limits.memory = '16GB';
+    const run = await runStack('soak', config);
+    expect(run.error?.message).toMatch(/invalid plan in stack soak[\s\S]*numaflow-soak:plan\.buffer\.containers\.main\.limits\.memory: expected a byte quantity/);
+    expect(run.registered).toEqual([]);
+  });
+
+  test('refuses an unknown config key of this project', async () => {
+    const config = { ...stackFileConfig('soak'), 'numaflow-soak:protectBufer': false };
+    const run = await runStack('soak', config);
+    expect(run.error?.message).toMatch(/config\.numaflow-soak:protectBufer: unknown config key/);
+    expect(run.registered).toEqual([]);
+  });
+
+  test('refuses a deployment setting of the wrong type, naming the key', async () => {
+    const config = { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': 'yes' };
+    const run = await runStack('soak', config);
+    expect(run.error?.message).toMatch(/numaflow-soak:installNumaflow: expected boolean/);
+  });
+
+  test('refuses a stack without a plan', async () => {
+    const config = { ...stackFileConfig('soak') };
+    delete config['numaflow-soak:plan'];
+    const run = await runStack('soak', config);
+    expect(run.error?.message).toMatch(/numaflow-soak:plan: required, but missing/);
+  });
+});
+
+describe('deployment settings', () => {
+  test('without the installs, only the soak objects and their provider are registered', async () => {
+    const config = { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': false, 'numaflow-soak:installPrometheusOperator': false };
+    const run = await runStack('soak', config);
+    expect(run.registered.filter((r) => /ConfigFile|Release/.test(r.type))).toEqual([]);
+    expect(run.registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name)).toEqual(['kubernetes']);
+  });
+
+  test('with monitoring disabled, no monitoring objects and no Prometheus operator', async () => {
+    const config = stackFileConfig('soak');
+    (config['numaflow-soak:plan'] as any).monitoring = { enabled: false };
+    const run = await runStack('soak', config);
+    expect(run.registered.some((r) => r.type.includes('monitoring.coreos.com') || r.type.includes('helm'))).toBe(false);
+  });
+
+  test('passes kubeconfig context and render directory to the provider', async () => {
+    const config = { ...stackFileConfig('soak'), 'numaflow-soak:context': 'kind-soak', 'numaflow-soak:renderYamlToDirectory': 'rendered' };
+    const run = await runStack('soak', config);
+    const provider = run.registered.find((r) => r.type === 'pulumi:providers:kubernetes' && r.name === 'kubernetes');
+    expect(provider?.inputs).toMatchObject({ context: 'kind-soak', renderYamlToDirectory: 'rendered' });
+  });
+
+  test('with protection off, the buffer service is not protected', async () => {
+    const run = await runStack('rightsized', { ...stackFileConfig('rightsized'), 'numaflow-soak:protectBuffer': false });
+    const isb = (run.deployment!.layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-soak', 'soak-isb');
+    expect(await resolve(isb.apply((r) => (r as any).__protect))).toBeFalsy();
+  });
+});
+
+describe('JetStream node count', () => {
+  const withReplicas = (n: number) => {
+    const config = stackFileConfig('soak');
+    (config['numaflow-soak:plan'] as any).buffer.replicas = n;
+    return config;
+  };
+
+  test('refuses to take away two nodes in one update, reading the last update\'s outputs', async () => {
+    const run = await runStack('soak', withReplicas(3), { bufferReplicas: 5 });
+    expect(run.error?.message).toMatch(/runs 5 JetStream nodes; going to 3 would take away 2 at once/);
+    expect(run.registered.filter((r) => r.type.startsWith('kubernetes:'))).toEqual([]);
+  });
+
+  test('allows one node less, the same count, more nodes, and a first deployment', async () => {
+    for (const [previous, next] of [[4, 3], [3, 3], [3, 5]] as const) {
+      const run = await runStack('soak', withReplicas(next), { bufferReplicas: previous });
+      expect(run.error).toBeUndefined();
+    }
+    expect((await runStack('soak', withReplicas(3), {})).error).toBeUndefined();
+  });
+
+  test('the rule itself', () => {
+    expect(() => checkBufferShrink(7, 5)).toThrow(/7 -> 6/);
+    expect(() => checkBufferShrink(undefined, 1)).not.toThrow();
+    expect(() => checkBufferShrink(2, 1)).not.toThrow();
+  });
+});
+
+describe('resource options per object', () => {
+  const settings = { installNumaflow: true, installPrometheusOperator: true, protectBuffer: true };
+  const obj = (kind: string) => ({ apiVersion: 'x', kind, metadata: { name: 'n' } });
+  const deps = [] as pulumi.Resource[];
+
+  test('the buffer service is protected, retained on delete, and replaced when persistence or encryption changes', () => {
+    expect(objectOptions(obj('InterStepBufferService'), settings, deps)).toEqual({
+      dependsOn: deps,
+      protect: true,
+      retainOnDelete: true,
+      replaceOnChanges: BUFFER_REPLACE_ON_CHANGES,
+      deleteBeforeReplace: true,
+    });
+    expect(BUFFER_REPLACE_ON_CHANGES).toEqual(['spec.jetstream.persistence', 'spec.jetstream.encryption']);
+  });
+
+  test('the namespace holding the volumes is protected and retained on delete', () => {
+    expect(objectOptions(obj('Namespace'), settings, deps)).toMatchObject({ protect: true, retainOnDelete: true });
+  });
+
+  test('a pipeline is replaced, not updated, when its buffer service changes', () => {
+    expect(objectOptions(obj('Pipeline'), settings, deps)).toEqual({
+      dependsOn: deps,
+      replaceOnChanges: ['spec.interStepBufferServiceName'],
+      deleteBeforeReplace: true,
+    });
+  });
+
+  test('other objects only wait for their layer\'s dependencies', () => {
+    expect(objectOptions(obj('PodDisruptionBudget'), settings, deps)).toEqual({ dependsOn: deps });
+  });
+
+  test('retention stays on when protection is off', () => {
+    expect(objectOptions(obj('InterStepBufferService'), { ...settings, protectBuffer: false }, deps)).toMatchObject({ protect: false, retainOnDelete: true });
+  });
+});
