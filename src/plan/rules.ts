@@ -276,11 +276,12 @@ export const RULES: readonly Rule[] = [
   {
     id: 'buffer-guaranteed',
     severity: 'warning',
-    description: 'The NATS container gets Guaranteed QoS (requests equal limits), so it is the last to be evicted.',
+    description: 'The buffer service pods get Guaranteed QoS (requests equal limits in every container), so they are the last to be evicted.',
     *check(plan) {
-      const { requests, limits } = plan.buffer.containers.main;
-      if (!requests.cpu.equals(limits.cpu) || !requests.memory.equals(limits.memory)) {
-        yield ['buffer.containers.main', 'requests differ from limits: the buffer service holds in-flight data and should not be the first to be evicted'];
+      for (const [name, r] of Object.entries(plan.buffer.containers)) {
+        if (!r.requests.cpu.equals(r.limits.cpu) || !r.requests.memory.equals(r.limits.memory)) {
+          yield [`buffer.containers.${name}`, `requests differ from limits, so the JetStream pods are Burstable, not Guaranteed: the buffer service holds in-flight data and should be the last to be evicted`];
+        }
       }
     },
   },

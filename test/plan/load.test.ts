@@ -53,7 +53,7 @@ describe('loadStackFile on stacks/Pulumi.soak.yaml', () => {
     expect(plan.cluster.nodeShape.memory.toString()).toBe('120Gi');
     expect(plan.buffer.containers.main.limits.memory).toBeInstanceOf(Bytes);
     expect(plan.buffer.containers.main.limits.memory.bytes).toBe(16 * 1024 ** 3);
-    expect(plan.buffer.containers.reloader.requests.cpu.toString()).toBe('10m');
+    expect(plan.buffer.containers.reloader.requests.cpu.toString()).toBe('50m');
     expect(plan.buffer.stream.maxAge).toBeInstanceOf(Duration);
     expect(plan.buffer.stream.maxAge.seconds).toBe(72 * 3600);
     expect(plan.buffer.settings.maxFileStore?.toString()).toBe('36Gi');
