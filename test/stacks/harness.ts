@@ -50,6 +50,9 @@ async function settle(registered: unknown[]): Promise<void> {
  * Runs the program for `stack` with `config`. `previousOutputs` are what the stack's last
  * update exported (read back through the program's self stack reference).
  */
+// Each run loads a fresh copy of the SDK, and each copy adds an exit listener.
+process.setMaxListeners(100);
+
 export async function runStack(
   stack: string,
   config: Record<string, unknown>,
