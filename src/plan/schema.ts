@@ -145,6 +145,11 @@ export const nodeShape = strict({
   cpu: cpuQuantity.describe('Allocatable CPU per node (after system reservations).'),
   memory: byteQuantity.describe('Allocatable memory per node (after system reservations).'),
   maxPods: int(1, 10000).default(110).describe('Pods per node.'),
+  pricePerHour: z
+    .number()
+    .min(0, { error: 'expected a price of at least 0' })
+    .optional()
+    .describe('What one node costs per hour (any currency); reports use it for cost per month.'),
 }).describe('The allocatable capacity of one node in the pool; the capacity model packs pods onto it.');
 
 export const clusterPlan = strict({

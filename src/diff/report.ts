@@ -1,0 +1,202 @@
+/**
+ * The diff report between two variants (or one variant at two revisions): totals, a row per
+ * container, risk flags and the per-object field diffs. A plain data model; the markdown,
+ * JSON and HTML renderers only format it.
+ */
+import { estimateNodes } from '../capacity/nodes';
+import { VARIANT_LABEL } from '../constructs/pod-settings';
+import { planTotals, podGroups, type Amounts } from '../capacity/pods';
+import { sizedContainers, type Workload } from '../plan/containers';
+import type { NodeShape, SoakPlan } from '../plan/schema';
+import type { ContainerObservation, Provenance } from './provenance';
+import { diffManifests, type Manifest, type ObjectDiff } from './semantic';
+
+/** Hours in an average month (365 × 24 / 12), for cost per month. */
+export const HOURS_PER_MONTH = 730;
+
+export interface ReportSide {
+  /** How the side is named in the report: `soak`, `rightsized`, `soak@origin/main`. */
+  readonly label: string;
+  readonly plan: SoakPlan;
+  readonly manifests: readonly Manifest[];
+}
+
+export interface TotalsView {
+  readonly pods: number;
+  /** CPU in cores, memory in GiB. */
+  readonly requests: { readonly cpu: number; readonly memoryGiB: number };
+  readonly limits: { readonly cpu: number; readonly memoryGiB: number };
+  readonly nodes: number;
+  /** Per month at `pricePerHour`; undefined when no price is configured. */
+  readonly monthlyCost?: number;
+}
+
+export interface ContainerRow {
+  readonly workload: Workload;
+  /** Vertex name, `daemon`, or the buffer service name. */
+  readonly owner: string;
+  readonly container: string;
+  /** The plan path this container is sized at, e.g. `pipeline.batchMap.udf`. */
+  readonly path: string;
+  /** Replica bounds as text: `18` or `12-18`; `-` where the side lacks the container. */
+  readonly replicas: { readonly before: string; readonly after: string };
+  readonly requests: { readonly before?: Amounts; readonly after?: Amounts };
+  readonly limits: { readonly before?: Amounts; readonly after?: Amounts };
+  readonly observed?: ContainerObservation;
+}
+
+export type RiskSeverity = 'critical' | 'warning';
+
+export interface Risk {
+  readonly code: string;
+  readonly severity: RiskSeverity;
+  readonly message: string;
+}
+
+export interface DiffReport {
+  readonly before: { readonly label: string };
+  readonly after: { readonly label: string };
+  readonly nodeShape: { readonly name: string; readonly cpu: string; readonly memory: string; readonly pricePerHour?: number };
+  readonly totals: { readonly before: TotalsView; readonly after: TotalsView };
+  readonly containers: readonly ContainerRow[];
+  readonly risks: readonly Risk[];
+  readonly objects: readonly ObjectDiff[];
+  /** True when any object differs. */
+  readonly changed: boolean;
+  readonly provenance?: Pick<Provenance, 'source' | 'window'>;
+}
+
+export interface ReportOptions {
+  /** The node shape totals are counted in. @default the after-plan's `cluster.nodeShape` */
+  readonly nodeShape?: NodeShape;
+  /** Price per node-hour. @default the node shape's `pricePerHour` */
+  readonly pricePerHour?: number;
+  /** What the soak measured, to show beside the sizes and to flag limits below it. */
+  readonly provenance?: Provenance;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function totalsView(plan: SoakPlan, shape: NodeShape, price: number | undefined): TotalsView {
+  const t = planTotals(plan);
+  const nodes = estimateNodes(plan, shape).nodes;
+  return {
+    pods: t.pods,
+    requests: { cpu: round(t.requests.cpu.cores, 3), memoryGiB: round(t.requests.memory.gibibytes) },
+    limits: { cpu: round(t.limits.cpu.cores, 3), memoryGiB: round(t.limits.memory.gibibytes) },
+    nodes,
+    ...(price !== undefined ? { monthlyCost: round(nodes * price * HOURS_PER_MONTH) } : {}),
+  };
+}
+
+function replicasText(plan: SoakPlan, workload: Workload): string {
+  const scale =
+    workload === 'source' ? plan.pipeline.source.scale : workload === 'batchMap' ? plan.pipeline.batchMap.scale : workload === 'sink' ? plan.pipeline.sink.scale : undefined;
+  if (scale) return scale.min === scale.max ? String(scale.max) : `${scale.min}-${scale.max}`;
+  return workload === 'buffer' ? String(plan.buffer.replicas) : '1';
+}
+
+function ownerName(plan: SoakPlan, workload: Workload): string {
+  return podGroups(plan).find((g) => g.workload === workload)!.name;
+}
+
+function containerRows(before: SoakPlan, after: SoakPlan, provenance?: Provenance): ContainerRow[] {
+  const rowKey = (c: { workload: Workload; container: string }) => `${c.workload}/${c.container}`;
+  const a = new Map(sizedContainers(before).map((c) => [rowKey(c), c]));
+  const b = new Map(sizedContainers(after).map((c) => [rowKey(c), c]));
+  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  return keys.map((k) => {
+    const x = a.get(k);
+    const y = b.get(k);
+    const c = (y ?? x)!;
+    const observed = provenance?.containers[c.path];
+    return {
+      workload: c.workload,
+      owner: ownerName(y ? after : before, c.workload),
+      container: c.container,
+      path: c.path,
+      replicas: { before: x ? replicasText(before, c.workload) : '-', after: y ? replicasText(after, c.workload) : '-' },
+      requests: { before: x?.resources.requests, after: y?.resources.requests },
+      limits: { before: x?.resources.limits, after: y?.resources.limits },
+      ...(observed ? { observed } : {}),
+    };
+  });
+}
+
+/** Compares dotted version strings numerically (`2.10.29` > `2.9.15`); suffixes ignored. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => v.split(/[.-]/).map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n));
+  const x = parts(a);
+  const y = parts(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The risk flags a reviewer must not miss, most severe first. */
+export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly ObjectDiff[], rows: readonly ContainerRow[]): Risk[] {
+  const risks: Risk[] = [];
+  const add = (severity: RiskSeverity, code: string, message: string) => risks.push({ severity, code, message });
+  const [x, y] = [before.buffer, after.buffer];
+
+  if (before.namespace !== after.namespace || x.name !== y.name) {
+    add('critical', 'buffer-replaced', `the buffer service moves from ${before.namespace}/${x.name} to ${after.namespace}/${y.name}: a new one is created and the old one, with its in-flight data, is deleted`);
+  }
+  if (y.persistence.volumeSize.compare(x.persistence.volumeSize) < 0) {
+    add('critical', 'buffer-volume-shrink', `buffer volumes shrink from ${x.persistence.volumeSize} to ${y.persistence.volumeSize}: Kubernetes cannot shrink a volume, so the buffer service must be recreated and its data is lost`);
+  } else if (!y.persistence.volumeSize.equals(x.persistence.volumeSize)) {
+    add('critical', 'buffer-volume-replace', `buffer volumes change from ${x.persistence.volumeSize} to ${y.persistence.volumeSize}: Numaflow cannot change persistence in place, so the buffer service is recreated`);
+  }
+  if ((x.persistence.storageClassName ?? '') !== (y.persistence.storageClassName ?? '') || x.persistence.accessMode !== y.persistence.accessMode) {
+    add('critical', 'buffer-volume-replace', 'the buffer volumes\' storage class or access mode changes: the buffer service is recreated and its data is lost');
+  }
+  if (x.replicas - y.replicas > 1) {
+    add('critical', 'jetstream-nodes-cut', `JetStream nodes go from ${x.replicas} to ${y.replicas}: more than one at a time risks the streams' quorum (the Pulumi program refuses it)`);
+  }
+  if (compareVersions(y.version, x.version) < 0) add('critical', 'jetstream-downgrade', `JetStream version goes down from ${x.version} to ${y.version}`);
+  if (x.encryption !== y.encryption) add('critical', 'buffer-encryption-toggled', `encryption at rest is turned ${y.encryption ? 'on' : 'off'}: Numaflow must recreate the buffer service`);
+  if (x.tls !== y.tls) add('warning', 'buffer-tls-toggled', `TLS to the buffer service is turned ${y.tls ? 'on' : 'off'}: every vertex reconnects`);
+  for (const o of objects) {
+    if (o.status === 'removed' && (o.ref.kind === 'InterStepBufferService' || o.ref.kind === 'Namespace')) {
+      add('critical', 'buffer-deleted', `${o.ref.kind} ${o.ref.name} is deleted`);
+    }
+  }
+  for (const r of rows) {
+    const o = r.observed;
+    const lim = r.limits.after;
+    const req = r.requests.after;
+    if (!o || !lim) continue;
+    if (o.memory && lim.memory.bytes < o.memory.peak) {
+      add('critical', 'limit-below-peak', `${r.owner}/${r.container}: memory limit ${lim.memory} is below the observed peak of ${(o.memory.peak / 1024 ** 2).toFixed(0)}Mi: it would be OOM-killed`);
+    }
+    if (o.cpu && lim.cpu.cores < o.cpu.peak) {
+      add('warning', 'limit-below-peak', `${r.owner}/${r.container}: CPU limit ${lim.cpu} is below the observed peak of ${o.cpu.peak.toFixed(2)} cores: it would be throttled`);
+    }
+    if (o.requiredCores !== undefined && req && req.cpu.wholeCores < o.requiredCores) {
+      add('warning', 'cpu-below-throughput', `${r.owner}/${r.container}: CPU request ${req.cpu} gives ${req.cpu.wholeCores} whole core(s); the measured throughput needs ${o.requiredCores}`);
+    }
+  }
+  const order: Record<RiskSeverity, number> = { critical: 0, warning: 1 };
+  return risks.sort((a, b) => order[a.severity] - order[b.severity]);
+}
+
+export function buildReport(before: ReportSide, after: ReportSide, options: ReportOptions = {}): DiffReport {
+  const shape = options.nodeShape ?? after.plan.cluster.nodeShape;
+  const price = options.pricePerHour ?? shape.pricePerHour;
+  // Comparing two variants, the label naming the variant differs everywhere by design.
+  const objects = diffManifests(before.manifests, after.manifests, (path) => path.endsWith(`labels.${VARIANT_LABEL}`));
+  const containers = containerRows(before.plan, after.plan, options.provenance);
+  return {
+    before: { label: before.label },
+    after: { label: after.label },
+    nodeShape: { name: shape.name, cpu: shape.cpu.toString(), memory: shape.memory.toString(), ...(price !== undefined ? { pricePerHour: price } : {}) },
+    totals: { before: totalsView(before.plan, shape, price), after: totalsView(after.plan, shape, price) },
+    containers,
+    risks: findRisks(before.plan, after.plan, objects, containers),
+    objects,
+    changed: objects.some((o) => o.status !== 'unchanged'),
+    ...(options.provenance ? { provenance: { source: options.provenance.source, window: options.provenance.window } } : {}),
+  };
+}
