@@ -447,17 +447,20 @@ export function checkJetStreamNodes(type: string, props: any): Violation[] {
 export function checkBufferGuaranteed(type: string, props: any): Violation[] {
   const subject = ours(type, props);
   if (!subject || !isNumaflow(subject, 'InterStepBufferService')) return [];
-  const base = 'spec.jetstream.containerTemplate.resources';
-  const resources = at(props, 'spec', 'jetstream', 'containerTemplate', 'resources');
   const out: Violation[] = [];
-  for (const name of RESOURCE_NAMES) {
-    const request = at(resources, 'requests', name);
-    const limit = at(resources, 'limits', name);
-    if (!isSet(request) || !isSet(limit)) continue;
-    const r = parseQuantity(request);
-    const l = parseQuantity(limit);
-    if (r === undefined || l === undefined || r === l) continue;
-    out.push(`${subject.label}: ${base}.requests.${name} (${show(request)}) differs from ${base}.limits.${name} (${show(limit)}); equal requests and limits keep the JetStream server from being throttled or overcommitted`);
+  // The pod is Guaranteed only if every container requests exactly its limits.
+  for (const template of ['containerTemplate', 'reloaderContainerTemplate', 'metricsContainerTemplate']) {
+    const base = `spec.jetstream.${template}.resources`;
+    const resources = at(props, 'spec', 'jetstream', template, 'resources');
+    for (const name of RESOURCE_NAMES) {
+      const request = at(resources, 'requests', name);
+      const limit = at(resources, 'limits', name);
+      if (!isSet(request) || !isSet(limit)) continue;
+      const r = parseQuantity(request);
+      const l = parseQuantity(limit);
+      if (r === undefined || l === undefined || r === l) continue;
+      out.push(`${subject.label}: ${base}.requests.${name} (${show(request)}) differs from ${base}.limits.${name} (${show(limit)}); the JetStream pods are Burstable, not Guaranteed, and can be evicted before other pods`);
+    }
   }
   return out;
 }
@@ -524,7 +527,7 @@ export const POLICIES: readonly PolicyRule[] = [
   {
     name: 'buffer-guaranteed-qos',
     description:
-      'The JetStream main container (spec.jetstream.containerTemplate) requests exactly its limits for cpu and memory. Pod QoS is Guaranteed only if the reloader and metrics containers do too; this rule checks main only.',
+      'Every JetStream container (main, reloader, metrics) requests exactly its limits for cpu and memory, so the buffer service pods get Guaranteed QoS.',
     enforcementLevel: 'advisory',
     check: (type, props) => checkBufferGuaranteed(type, props),
   },

@@ -396,10 +396,18 @@ describe('advisory rules', () => {
     const b = buffer();
     b.spec.jetstream.containerTemplate.resources.requests.cpu = '8';
     expect(checkBufferGuaranteed(ISB, b)).toEqual([
-      'InterStepBufferService soak-isb: spec.jetstream.containerTemplate.resources.requests.cpu (8) differs from spec.jetstream.containerTemplate.resources.limits.cpu (16); equal requests and limits keep the JetStream server from being throttled or overcommitted',
+      'InterStepBufferService soak-isb: spec.jetstream.containerTemplate.resources.requests.cpu (8) differs from spec.jetstream.containerTemplate.resources.limits.cpu (16); the JetStream pods are Burstable, not Guaranteed, and can be evicted before other pods',
     ]);
     b.spec.jetstream.containerTemplate.resources.requests.cpu = '16000m';
     expect(checkBufferGuaranteed(ISB, b)).toEqual([]);
+  });
+
+  it('buffer-guaranteed-qos also reports a sidecar (reloader, metrics) requesting less than its limit', () => {
+    const b = buffer();
+    b.spec.jetstream.metricsContainerTemplate.resources.requests.memory = '64Mi';
+    expect(checkBufferGuaranteed(ISB, b)).toEqual([
+      expect.stringContaining('spec.jetstream.metricsContainerTemplate.resources.requests.memory (64Mi) differs from spec.jetstream.metricsContainerTemplate.resources.limits.memory (128Mi)'),
+    ]);
   });
 
   it('buffer-file-store-set reports settings without max_file_store, quoting the volume size', () => {
