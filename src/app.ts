@@ -27,12 +27,19 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; charts: Soa
     outdir: options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
   });
   const charts = plans.map((loaded, i) => {
-    if (loaded.warnings.length > 0) warn(formatFindings(loaded.source, loaded.warnings));
-    const estimate = estimateNodes(loaded.plan);
-    if (estimate.unschedulable.length > 0) {
-      warn(`plan ${loaded.source}: pods of ${estimate.unschedulable.join(', ')} fit on no ${estimate.shape} node`);
-    }
+    for (const message of planWarnings(loaded)) warn(message);
     return new SoakChart(app, variants[i], { plan: loaded.plan, variant: variants[i] });
   });
   return { app, charts, plans };
+}
+
+/** What to tell the user about a plan that loaded: its warning findings, and pods that fit on no node. */
+export function planWarnings(loaded: LoadedPlan): string[] {
+  const messages: string[] = [];
+  if (loaded.warnings.length > 0) messages.push(formatFindings(loaded.source, loaded.warnings));
+  const estimate = estimateNodes(loaded.plan);
+  if (estimate.unschedulable.length > 0) {
+    messages.push(`plan ${loaded.source}: pods of ${estimate.unschedulable.join(', ')} fit on no ${estimate.shape} node`);
+  }
+  return messages;
 }

@@ -2,30 +2,59 @@
  * The `numaflow-soak` command line: argument parsing and exit codes only; the work is done
  * by the library (plan, constructs, diff). Progress and warnings go to stderr, results to
  * stdout or the file asked for.
+ *
+ * Errors the user can act on (a bad option, an invalid plan, an unknown variant, a git
+ * revision that does not exist, a malformed provenance file, a file that cannot be
+ * written) print their message alone and exit 1; anything else is a bug and keeps its
+ * stack trace.
  */
+import { ProvenanceError } from '../diff/provenance-file';
+import { SideError } from '../diff/sides';
+import { PlanError } from '../plan/load';
+import { CliError } from './args';
+import { diffCommand } from './diff-command';
 import { EXIT } from './exit-codes';
+import { reportCommand } from './report-command';
 import { synthCommand } from './synth-command';
 
 const USAGE = `usage: numaflow-soak <command> [options]
 
 commands:
+  report    synthesize both variants into dist/, print the soak → rightsized report
+            (Markdown), write dist/report.json and dist/report.html
+  diff      compare two variants (--before soak --after rightsized), or one variant at two
+            git revisions (--stack soak --base-ref origin/main); exit 0 no change,
+            2 changes, 3 risk flags with --fail-on-risk, 1 error
   synth     synthesize every variant into dist/<variant>/
   help      this text
+
+Run numaflow-soak <command> --help for a command's options.
 `;
+
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => number>> = {
+  report: reportCommand,
+  diff: diffCommand,
+  synth: synthCommand,
+};
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'synth':
-      return synthCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return EXIT.ok;
-    default:
-      process.stderr.write(`numaflow-soak: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) {
+    process.stderr.write(`numaflow-soak: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    return EXIT.error;
+  }
+  try {
+    return run(rest);
+  } catch (error) {
+    if (error instanceof CliError || error instanceof PlanError || error instanceof SideError || error instanceof ProvenanceError) {
+      process.stderr.write(`${error.message}\n`);
       return EXIT.error;
+    }
+    throw error;
   }
 }

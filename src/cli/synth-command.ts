@@ -1,23 +1,30 @@
 /** `numaflow-soak synth [--outdir DIR]`: what `cdk8s synth` does, as a command. */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildApp } from '../app';
-import { PlanError } from '../plan/load';
 import { writeChart } from '../synth';
+import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
 
+export const SYNTH_SPEC = {
+  name: 'synth',
+  summary: 'Validates every plan in stacks/ and writes each variant to <outdir>/<variant>/, one file per object.',
+  options: {
+    outdir: { type: 'string', value: '<dir>', default: 'dist', description: 'where the variant folders go' },
+  },
+} as const satisfies CommandSpec;
+
+/** An invalid plan throws PlanError; `main` prints it and exits 1. */
 export function synthCommand(argv: readonly string[]): number {
-  const { values } = parseArgs({ args: [...argv], options: { outdir: { type: 'string', default: 'dist' } }, strict: true });
-  try {
-    const { charts } = buildApp({ outdir: values.outdir });
-    for (const chart of charts) {
-      const files = writeChart(chart, values.outdir!);
-      process.stderr.write(`${chart.node.id}: ${files.length} objects in ${path.relative(process.cwd(), path.dirname(files[0]))}/\n`);
-    }
+  const parsed = parseCommandArgs(SYNTH_SPEC, argv);
+  if (parsed.help) {
+    process.stdout.write(helpText(SYNTH_SPEC));
     return EXIT.ok;
-  } catch (error) {
-    if (!(error instanceof PlanError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return EXIT.error;
   }
+  const { outdir } = parsed.values;
+  const { charts } = buildApp({ outdir });
+  for (const chart of charts) {
+    const files = writeChart(chart, outdir);
+    process.stderr.write(`${chart.node.id}: ${files.length} objects in ${path.relative(process.cwd(), path.dirname(files[0]))}/\n`);
+  }
+  return EXIT.ok;
 }

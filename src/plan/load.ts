@@ -94,11 +94,22 @@ export function checkConfigKeys(keys: readonly string[], source: string): void {
  */
 export function readStackConfig(file: string): Record<string, unknown> {
   const source = displayPath(file);
+  if (!fs.existsSync(file)) {
+    throw new PlanError(source, [{ rule: 'stack-file', severity: 'error', path: '(file)', message: `stack file not found: ${file}` }]);
+  }
+  return stackConfigFromText(fs.readFileSync(file, 'utf8'), source);
+}
+
+/**
+ * The `config` mapping of a stack file's text, checked as `readStackConfig` checks a file.
+ * For text that does not come from the working tree, e.g. `git show <rev>:<file>`.
+ * @param source names the origin in messages, e.g. `stacks/Pulumi.soak.yaml@HEAD`.
+ */
+export function stackConfigFromText(text: string, source: string): Record<string, unknown> {
   const fail = (p: string, message: string): never => {
     throw new PlanError(source, [{ rule: 'stack-file', severity: 'error', path: p, message }]);
   };
-  if (!fs.existsSync(file)) fail('(file)', `stack file not found: ${file}`);
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) fail('(file)', `not valid YAML: ${doc.errors[0].message}`);
   const top = doc.toJS() as unknown;
   if (!isMapping(top)) return fail('(file)', 'a stack file must be a mapping with a config key');
@@ -116,6 +127,12 @@ export function readStackConfig(file: string): Record<string, unknown> {
 export function loadStackFile(file: string): LoadedPlan {
   const config = readStackConfig(file);
   return parsePlan(config[`${PROJECT}:${PLAN_KEY}`], displayPath(file));
+}
+
+/** Loads the plan of a stack file's text, with the same checks as `loadStackFile`. */
+export function loadStackText(text: string, source: string): LoadedPlan {
+  const config = stackConfigFromText(text, source);
+  return parsePlan(config[`${PROJECT}:${PLAN_KEY}`], source);
 }
 
 /** Loads the deployment settings of one stack file. */

@@ -1,0 +1,84 @@
+/**
+ * Reading a provenance file (`stacks/Pulumi.<variant>.provenance.json`, or any file given
+ * with `--provenance`): JSON in the shape of `Provenance` (src/diff/provenance.ts),
+ * checked before use so a typo or a wrong unit fails with the file and key path instead of
+ * silently dropping the evidence from the report.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { distinctSizedContainers } from '../plan/containers';
+import type { SoakPlan } from '../plan/schema';
+import type { Provenance } from './provenance';
+
+/** A provenance file that cannot be read or does not have the expected shape. */
+export class ProvenanceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProvenanceError';
+  }
+}
+
+const amount = z.number().nonnegative();
+const usageStats = z.strictObject({ p95: amount, p99: amount, peak: amount, samples: z.number().int().nonnegative() });
+const observation = z.strictObject({
+  cpu: usageStats.optional(),
+  memory: usageStats.optional(),
+  headroomPercent: z.strictObject({ cpu: z.number().optional(), memory: z.number().optional() }).optional(),
+  requiredCores: z.number().int().nonnegative().optional(),
+  series: z
+    .strictObject({ t: z.array(z.number()), cpu: z.array(z.number()).optional(), memory: z.array(z.number()).optional() })
+    .refine((s) => (s.cpu === undefined || s.cpu.length === s.t.length) && (s.memory === undefined || s.memory.length === s.t.length), {
+      message: 'cpu and memory must have as many points as t',
+    })
+    .optional(),
+});
+const provenanceSchema = z.strictObject({
+  source: z.string().min(1),
+  window: z.strictObject({ start: z.string(), end: z.string(), stepSeconds: z.number().positive() }),
+  containers: z.record(z.string(), observation),
+});
+
+/** Checks parsed JSON against the Provenance shape; `source` names the file in messages. */
+export function parseProvenance(raw: unknown, source: string): Provenance {
+  const result = provenanceSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, 10).map((issue) => {
+    const where = issue.path.map(String).join('.') || '(top level)';
+    const keys = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
+    return `  - ${where}: ${issue.message}${keys}`;
+  });
+  const more = result.error.issues.length > 10 ? [`  - and ${result.error.issues.length - 10} more`] : [];
+  throw new ProvenanceError([`invalid provenance file ${source}:`, ...problems, ...more].join('\n'));
+}
+
+/** Reads and checks a provenance file. @throws ProvenanceError naming the file. */
+export function readProvenanceFile(file: string): Provenance {
+  const shown = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ProvenanceError(`cannot read provenance file ${shown}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ProvenanceError(`provenance file ${shown} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseProvenance(raw, shown);
+}
+
+/** The provenance file that belongs to a variant: `stacks/Pulumi.<variant>.provenance.json`. */
+export function provenanceFile(variant: string, root: string): string {
+  return path.join(root, 'stacks', `Pulumi.${variant}.provenance.json`);
+}
+
+/** Container paths the provenance describes that the plan does not size (likely typos or a stale file). */
+export function unknownProvenancePaths(provenance: Provenance, plan: SoakPlan): string[] {
+  const known = new Set(distinctSizedContainers(plan).map((c) => c.path));
+  return Object.keys(provenance.containers)
+    .filter((p) => !known.has(p))
+    .sort();
+}

@@ -1,0 +1,90 @@
+/**
+ * The two sides of a diff: a plan, where it came from, and the manifests `cdk8s synth`
+ * would write for it. The `diff` and `report` commands and the tests all build sides
+ * here, so a side from the working tree and a side from a git revision are synthesized
+ * the same way, by the same SoakChart the cdk8s app and the Pulumi program use.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { planWarnings } from '../app';
+import { SoakChart } from '../constructs/soak-chart';
+import { loadStackFile, stackFile, type LoadedPlan } from '../plan/load';
+import type { SoakPlan } from '../plan/schema';
+import type { ReportSide } from './report';
+import type { Manifest } from './semantic';
+
+/** A side that could not be built for a reason other than an invalid plan (unknown variant, git failure). */
+export class SideError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SideError';
+  }
+}
+
+/** A report side plus what loading its plan had to say. */
+export interface BuiltSide extends ReportSide {
+  /** The variant (stack) name the chart was built for. */
+  readonly variant: string;
+  /** Where the plan came from, e.g. `stacks/Pulumi.soak.yaml` or `stacks/Pulumi.soak.yaml@HEAD`. */
+  readonly source: string;
+  /** Messages to print on stderr (plan warnings, unschedulable pods); never fatal. */
+  readonly warnings: readonly string[];
+}
+
+/** Stack names as Pulumi allows them; also keeps a variant from naming a path outside stacks/. */
+const VARIANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Refuses a variant name that is not a plain stack name (`../x`, empty, ...). */
+export function checkVariantName(variant: string): void {
+  if (!VARIANT_NAME.test(variant) || variant.includes('..')) {
+    throw new SideError(`${JSON.stringify(variant)} is not a stack name (letters, digits, '-', '_' and '.')`);
+  }
+}
+
+/** The variants that have a stack file under `<root>/stacks/`, sorted. */
+export function availableVariants(root: string): string[] {
+  const dir = path.dirname(stackFile('any', root));
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort();
+}
+
+/** The manifests of one variant's chart, in the order `cdk8s synth` writes them. */
+export function synthesizeManifests(plan: SoakPlan, variant: string): Manifest[] {
+  return new SoakChart(new App(), variant, { plan, variant }).toJson() as Manifest[];
+}
+
+/** A side from a plan that has already been loaded and checked. */
+export function sideFromLoaded(loaded: LoadedPlan, variant: string, label = variant): BuiltSide {
+  return sideFromChart(new SoakChart(new App(), variant, { plan: loaded.plan, variant }), loaded, label);
+}
+
+/** A side from a chart already built from `loaded` (e.g. by `buildApp`, to be written out too). */
+export function sideFromChart(chart: SoakChart, loaded: LoadedPlan, label = chart.node.id): BuiltSide {
+  return {
+    label,
+    variant: chart.node.id,
+    source: loaded.source,
+    plan: loaded.plan,
+    manifests: chart.toJson() as Manifest[],
+    warnings: planWarnings(loaded),
+  };
+}
+
+/**
+ * A side from the working tree: `<root>/stacks/Pulumi.<variant>.yaml`.
+ * @throws SideError when the variant has no stack file; PlanError when its plan is invalid.
+ */
+export function sideFromWorkingTree(variant: string, root: string, label = variant): BuiltSide {
+  checkVariantName(variant);
+  const file = stackFile(variant, root);
+  if (!fs.existsSync(file)) {
+    const known = availableVariants(root);
+    throw new SideError(`no stack file for variant ${JSON.stringify(variant)}: ${file} does not exist (variants: ${known.join(', ') || 'none'})`);
+  }
+  return sideFromLoaded(loadStackFile(file), variant, label);
+}

@@ -1,0 +1,43 @@
+/** The JSON report: versioned, quantities as canonical strings, stable bytes. */
+import { renderJson } from '../../src/diff/json';
+import { buildReport } from '../../src/diff/report';
+import { patchedSide, variantSide } from '../support/diff';
+
+const report = buildReport(variantSide('soak'), variantSide('rightsized'));
+const json = renderJson(report);
+const doc = JSON.parse(json);
+
+it('starts with schemaVersion 1 and keeps the documented field order', () => {
+  expect(doc.schemaVersion).toBe(1);
+  expect(Object.keys(doc)).toEqual(['schemaVersion', 'before', 'after', 'changed', 'nodeShape', 'totals', 'containers', 'risks', 'objects']);
+  expect(json.startsWith('{\n  "schemaVersion": 1,\n')).toBe(true);
+  expect(json.endsWith('}\n')).toBe(true);
+});
+
+it('writes quantities as canonical strings and totals as numbers', () => {
+  const udf = doc.containers.find((c: { path: string }) => c.path === 'pipeline.batchMap.udf');
+  expect(udf.requests).toEqual({ before: { cpu: '2', memory: '8Gi' }, after: { cpu: '1500m', memory: '512Mi' } });
+  expect(doc.totals.before.requests).toEqual({ cpu: 164.89, memoryGiB: 353.35 });
+  expect(doc.nodeShape).toEqual({ name: '32-vcpu-128gib', cpu: '31', memory: '120Gi', pricePerHour: 1.536 });
+});
+
+it('lists every object in key order with its field changes', () => {
+  const keys = doc.objects.map((o: { key: string }) => o.key);
+  expect(keys).toEqual([...keys].sort());
+  const quota = doc.objects.find((o: { ref: { kind: string } }) => o.ref.kind === 'ResourceQuota');
+  expect(quota.changes[0]).toEqual({ path: 'spec.hard.limits.cpu', before: '291', after: '150' });
+  const namespace = doc.objects.find((o: { ref: { kind: string } }) => o.ref.kind === 'Namespace');
+  expect(namespace).toEqual({ key: 'v1/Namespace//numaflow-soak', ref: { apiVersion: 'v1', kind: 'Namespace', name: 'numaflow-soak' }, status: 'unchanged', changes: [] });
+});
+
+it('leaves out the side a field change does not have, rather than writing null', () => {
+  const renamed = JSON.parse(renderJson(buildReport(variantSide('soak'), patchedSide([{ path: 'pipeline.batchMap.name', value: 'batch-dog' }]))));
+  const pipeline = renamed.objects.find((o: { ref: { kind: string } }) => o.ref.kind === 'Pipeline');
+  const removed = pipeline.changes.find((c: { path: string }) => c.path === 'spec.vertices[batch-cat]');
+  expect(Object.keys(removed)).toEqual(['path', 'before']);
+  expect(Object.keys(removed.before)).toEqual([...Object.keys(removed.before)].sort());
+});
+
+it('gives the same bytes for the same report', () => {
+  expect(renderJson(buildReport(variantSide('soak'), variantSide('rightsized')))).toBe(json);
+});
