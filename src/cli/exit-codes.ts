@@ -1,8 +1,11 @@
 /**
  * Exit codes of every `numaflow-soak` command.
- * - 0: success (for `diff`: no change)
+ * - 0: success (for `diff`: no change; for `verdict`: the soak passed)
  * - 1: error (bad input, invalid plan, failed command)
  * - 2: `diff` found changes
  * - 3: `diff --fail-on-risk` found a risk flag
+ * - 4: `recommend`/`verdict`: the data source is unreachable or answered with an error
+ * - 5: `verdict`: the soak failed at least one check
+ * - 6: `recommend`/`verdict`: too little data to decide
  */
-export const EXIT = { ok: 0, error: 1, changes: 2, risk: 3 } as const;
+export const EXIT = { ok: 0, error: 1, changes: 2, risk: 3, sourceUnavailable: 4, verdictFailed: 5, insufficientData: 6 } as const;

@@ -1,0 +1,121 @@
+/**
+ * What the recommender and the verdict need to know about a soak, as one interface with
+ * two implementations that must agree:
+ * - `PrometheusSource` (prometheus.ts) asks a real Prometheus over its HTTP API, aggregating
+ *   in PromQL where that is cheaper than pulling raw samples;
+ * - `EmbeddedSource` (embedded.ts) computes the same statistics in TypeScript from an
+ *   in-memory dataset (the embedded default, no Prometheus needed).
+ *
+ * Semantics every implementation follows, so both paths give the same numbers:
+ * - The window is [start, end]; statistics are evaluated at `start + k × step` up to `end`.
+ * - CPU usage of a container at time t is `rate(container_cpu_usage_seconds_total[5m])`:
+ *   the slope between the first and last raw samples in (t − 5m, t] (what Prometheus's
+ *   extrapolated rate reduces to for regularly scraped counters), counter resets handled
+ *   as Prometheus does (a drop means the counter restarted from 0).
+ * - Memory at time t is the last `container_memory_working_set_bytes` sample in (t − 5m, t].
+ * - Percentiles use Prometheus's `quantile_over_time` rule: rank φ·(n − 1) over the sorted
+ *   values, linear interpolation between neighbours.
+ * - Series with `container=""` or `container="POD"` are ignored; when several scrape jobs
+ *   report the same pod and container, the series are merged by taking the maximum.
+ * - A user container that runs as a native sidecar reports restarts and termination reasons
+ *   under `kube_pod_init_container_*`; `ContainerSelector.sidecar` says which to read.
+ */
+
+/** Which pods and container of the soak a question is about. */
+export interface ContainerSelector {
+  readonly namespace: string;
+  /** A regular expression matching the pod names (Numaflow naming, anchored). */
+  readonly podPattern: string;
+  /** The container name inside the pod: `numa`, `udf`, `main`, ... */
+  readonly container: string;
+  /** True for Numaflow user containers (udf, udsink): native sidecars, kube_pod_init_container_* series. */
+  readonly sidecar: boolean;
+}
+
+export interface TimeWindow {
+  /** Unix seconds. */
+  readonly start: number;
+  readonly end: number;
+  /** Evaluation step in seconds (e.g. 60). */
+  readonly stepSeconds: number;
+}
+
+/** Distribution of one resource of one pod's container over the window. */
+export interface PodUsage {
+  readonly pod: string;
+  /** CPU in cores or memory in bytes. */
+  readonly p95: number;
+  readonly p99: number;
+  readonly peak: number;
+  /** Evaluation points that had data. */
+  readonly samples: number;
+}
+
+export interface PodMemoryTrend {
+  readonly pod: string;
+  /**
+   * Least-squares slope of the hourly minimum of the working set (GC sawtooth removed),
+   * in bytes per hour, over the window after the first hour (`deriv` of `min_over_time[1h]`).
+   */
+  readonly slopeBytesPerHour: number;
+  /** Hourly points the slope was fitted to. */
+  readonly points: number;
+}
+
+export interface PodThrottling {
+  readonly pod: string;
+  /** increase(throttled periods) / increase(periods) over the window; 0 when there is no CPU limit. */
+  readonly ratio: number;
+  /** The largest 5-minute throttled ratio seen. */
+  readonly peak5m: number;
+}
+
+export interface PodRestarts {
+  readonly pod: string;
+  /** Restarts over the window (increase of the restarts counter). */
+  readonly restarts: number;
+  /** True when the container's last termination reason was OOMKilled at any time in the window. */
+  readonly oomKilled: boolean;
+}
+
+/** A series at the window's evaluation points (NaN where there was no data). */
+export interface Series {
+  /** Unix seconds. */
+  readonly t: readonly number[];
+  readonly values: readonly number[];
+}
+
+export interface VertexThroughput {
+  /** Messages read per second by the vertex, all replicas together, at each evaluation point. */
+  readonly rate: Series;
+  /** Replicas seen reporting (max over the window). */
+  readonly replicas: number;
+}
+
+export interface MetricsSource {
+  /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
+  readonly description: string;
+  cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]>;
+  memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]>;
+  memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]>;
+  throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]>;
+  restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]>;
+  /** Usage over time, max across the selected pods: CPU cores and memory bytes. */
+  usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }>;
+  /** `sum(rate(forwarder_data_read_total{namespace, pipeline, vertex}[5m]))` at each point. */
+  throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput>;
+  /** p99 of `forwarder_processing_time` (µs histogram) over the window, all vertices of the pipeline. */
+  processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined>;
+  /** Increase over the window of `isb_jetstream_isFull_total` for the pipeline's buffers. */
+  backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number>;
+  /** Increase over the window of the forwarder error counters, by metric name. */
+  errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>>;
+}
+
+/** Raised when the data source cannot be reached or answers with an error (exit code 4). */
+export class SourceUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceUnavailableError';
+  }
+}
