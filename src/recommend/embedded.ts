@@ -1,0 +1,308 @@
+/**
+ * The metrics source that needs no Prometheus: it computes every statistic of
+ * `MetricsSource` in TypeScript from an in-memory `SoakDataset`, following the semantics
+ * written in metrics.ts with the PromQL functions of stats.ts. What each method mirrors,
+ * in PromQL (selectors abbreviated as `{sel}`: namespace, anchored pod regex, container):
+ *
+ * - cpuUsage: `quantile_over_time(φ, max by (pod) (rate(container_cpu_usage_seconds_total{sel}[5m]))[window:step])`
+ * - memoryUsage: the same over `max by (pod) (last_over_time(container_memory_working_set_bytes{sel}[5m]))`
+ * - memoryTrend: `deriv(max by (pod) (min_over_time(ws{sel}[1h]))[window:1h]) × 3600`, hourly
+ *   points at start + k·1h (k ≥ 1) up to end; pods with fewer than 2 points are left out
+ * - throttling: `increase(throttled[window]) / increase(periods[window])`, and the largest
+ *   5-minute ratio at the evaluation points
+ * - restarts: `increase(kube_pod[_init]_container_status_restarts_total{sel}[window])`,
+ *   rounded to a whole number; `max_over_time(…_last_terminated_reason{reason="OOMKilled"}[window]) == 1`
+ * - usageSeries: `max(…)` across pods at each point
+ * - throughput: `sum(rate(forwarder_data_read_total{namespace, pipeline, vertex}[5m]))`
+ * - processingLatencyP99: `histogram_quantile(0.99, sum by (le) (increase(forwarder_processing_time_bucket{namespace, pipeline}[window])))`
+ * - backPressureEvents: `sum(increase(isb_jetstream_isFull_total{namespace, pipeline}[window]))`
+ * - errorCounts: `sum(increase(<name>{namespace, pipeline}[window]))` per error counter
+ *
+ * "[window]" is the whole window, (start, end], evaluated at end. Series with container ""
+ * or "POD" are never selected; series of the same pod and container from several jobs are
+ * merged by their maximum at each point (`max by (pod)`).
+ */
+import type { RawSeries, SoakDataset } from './dataset';
+import type {
+  ContainerSelector,
+  MetricsSource,
+  PodMemoryTrend,
+  PodRestarts,
+  PodThrottling,
+  PodUsage,
+  Series,
+  TimeWindow,
+  VertexThroughput,
+} from './metrics';
+import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, quantile, rateAt, type Bucket } from './stats';
+
+/** The range of `rate(…[5m])` and the lookback of `last_over_time(…[5m])`, in seconds. */
+export const RATE_RANGE_SECONDS = 300;
+/** The bucket of `min_over_time(…[1h])` for memory trends, in seconds. */
+export const TREND_BUCKET_SECONDS = 3600;
+/** The error counters `errorCounts` reports, always all of them. */
+export const ERROR_COUNTERS = ['forwarder_read_error_total', 'forwarder_write_error_total', 'forwarder_udf_error_total'] as const;
+
+export class EmbeddedSource implements MetricsSource {
+  readonly description: string;
+  private readonly byMetric = new Map<string, RawSeries[]>();
+
+  constructor(readonly dataset: SoakDataset) {
+    this.description = `embedded:${dataset.name}`;
+    for (const s of dataset.series) {
+      let list = this.byMetric.get(s.metric);
+      if (!list) this.byMetric.set(s.metric, (list = []));
+      list.push(s);
+    }
+  }
+
+  async cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    return this.usage(this.perPodCpu(sel, window));
+  }
+
+  async memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    return this.usage(this.perPodMemory(sel, window));
+  }
+
+  async memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]> {
+    checkWindow(window);
+    const hours: number[] = [];
+    for (let k = 1; window.start + k * TREND_BUCKET_SECONDS <= window.end; k++) hours.push(window.start + k * TREND_BUCKET_SECONDS);
+    const out: PodMemoryTrend[] = [];
+    for (const [pod, series] of this.containerSeries('container_memory_working_set_bytes', sel)) {
+      const t: number[] = [];
+      const v: number[] = [];
+      for (const h of hours) {
+        const value = maxAt(series, (s) => minOver(s, h, TREND_BUCKET_SECONDS));
+        if (!isNaNumber(value)) {
+          t.push(h);
+          v.push(value);
+        }
+      }
+      if (t.length < 2) continue;
+      out.push({ pod, slopeBytesPerHour: leastSquaresSlope(t, v) * 3600, points: t.length });
+    }
+    return out;
+  }
+
+  async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
+    const times = evaluationTimes(window);
+    const periodsByPod = this.containerSeries('container_cpu_cfs_periods_total', sel);
+    const throttledByPod = this.containerSeries('container_cpu_cfs_throttled_periods_total', sel);
+    const pods = new Set([...this.containerSeries('container_cpu_usage_seconds_total', sel).keys(), ...periodsByPod.keys()]);
+    const out: PodThrottling[] = [];
+    for (const pod of [...pods].sort()) {
+      const periods = periodsByPod.get(pod) ?? [];
+      const throttled = throttledByPod.get(pod) ?? [];
+      const total = maxOf(periods.map((s) => increaseOver(s, window.start, window.end)));
+      const totalThrottled = maxOf(throttled.map((s) => increaseOver(s, window.start, window.end)));
+      const ratio = total > 0 && !isNaNumber(totalThrottled) ? totalThrottled / total : 0;
+      let peak5m = 0;
+      if (periods.length > 0 && throttled.length > 0) {
+        for (const t of times) {
+          const p = maxAt(periods, (s) => increaseOver(s, t - RATE_RANGE_SECONDS, t));
+          const th = maxAt(throttled, (s) => increaseOver(s, t - RATE_RANGE_SECONDS, t));
+          if (p > 0 && th / p > peak5m) peak5m = th / p;
+        }
+      }
+      out.push({ pod, ratio, peak5m });
+    }
+    return out;
+  }
+
+  async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
+    checkWindow(window);
+    const prefix = sel.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
+    const restartsByPod = this.containerSeries(`${prefix}_status_restarts_total`, sel);
+    const reasonsByPod = this.containerSeries(`${prefix}_status_last_terminated_reason`, sel);
+    const out: PodRestarts[] = [];
+    for (const pod of [...new Set([...restartsByPod.keys(), ...reasonsByPod.keys()])].sort()) {
+      const increase = maxOf((restartsByPod.get(pod) ?? []).map((s) => increaseOver(s, window.start, window.end)));
+      const oom = (reasonsByPod.get(pod) ?? []).filter((s) => s.labels.reason === 'OOMKilled');
+      const oomKilled = oom.some((s) => maxInRange(s, window.start, window.end) === 1);
+      out.push({ pod, restarts: isNaNumber(increase) ? 0 : Math.round(increase), oomKilled });
+    }
+    return out;
+  }
+
+  async usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }> {
+    const times = evaluationTimes(window);
+    return {
+      cpu: { t: times, values: maxAcross(this.perPodCpu(sel, window), times.length) },
+      memory: { t: times, values: maxAcross(this.perPodMemory(sel, window), times.length) },
+    };
+  }
+
+  async throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput> {
+    const times = evaluationTimes(window);
+    const byPod = groupBy(
+      this.series('forwarder_data_read_total').filter((s) => s.labels.namespace === namespace && s.labels.pipeline === pipeline && s.labels.vertex === vertex),
+      (s) => s.labels.pod ?? '',
+    );
+    const values = new Array<number>(times.length).fill(NAN);
+    let replicas = 0;
+    const perPod = [...byPod.values()].map((series) => times.map((t) => maxAt(series, (s) => rateAt(s, t, RATE_RANGE_SECONDS))));
+    for (let k = 0; k < times.length; k++) {
+      let reporting = 0;
+      for (const rates of perPod) {
+        if (isNaNumber(rates[k])) continue;
+        values[k] = (isNaNumber(values[k]) ? 0 : values[k]) + rates[k];
+        reporting++;
+      }
+      replicas = reporting > replicas ? reporting : replicas;
+    }
+    return { rate: { t: times, values }, replicas };
+  }
+
+  async processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined> {
+    checkWindow(window);
+    const totals = new Map<number, number>();
+    for (const s of this.series('forwarder_processing_time_bucket')) {
+      if (s.labels.namespace !== namespace || s.labels.pipeline !== pipeline || s.labels.le === undefined) continue;
+      const increase = increaseOver(s, window.start, window.end);
+      if (isNaNumber(increase)) continue;
+      const le = parseLe(s.labels.le);
+      totals.set(le, (totals.get(le) ?? 0) + increase);
+    }
+    const buckets: Bucket[] = [...totals].map(([le, count]) => ({ le, count }));
+    const p99 = histogramQuantile(0.99, buckets);
+    return isNaNumber(p99) ? undefined : p99;
+  }
+
+  async backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number> {
+    return this.pipelineIncrease('isb_jetstream_isFull_total', namespace, pipeline, window);
+  }
+
+  async errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>> {
+    const out: Record<string, number> = {};
+    for (const name of ERROR_COUNTERS) out[name] = this.pipelineIncrease(name, namespace, pipeline, window);
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private series(metric: string): readonly RawSeries[] {
+    return this.byMetric.get(metric) ?? [];
+  }
+
+  /** The selected container's series of one metric, by pod (sorted), all jobs together. */
+  private containerSeries(metric: string, sel: ContainerSelector): Map<string, RawSeries[]> {
+    const pods = new RegExp(`^(?:${sel.podPattern})$`);
+    const selected = this.series(metric).filter((s) => {
+      const { namespace, pod, container } = s.labels;
+      return (
+        namespace === sel.namespace &&
+        pod !== undefined &&
+        container !== undefined &&
+        container !== '' &&
+        container !== 'POD' &&
+        container === sel.container &&
+        pods.test(pod)
+      );
+    });
+    const byPod = groupBy(selected, (s) => s.labels.pod);
+    return new Map([...byPod].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Per pod: CPU cores at each evaluation point (NaN without data). */
+  private perPodCpu(sel: ContainerSelector, window: TimeWindow): Map<string, number[]> {
+    const times = evaluationTimes(window);
+    const out = new Map<string, number[]>();
+    for (const [pod, series] of this.containerSeries('container_cpu_usage_seconds_total', sel)) {
+      out.set(pod, times.map((t) => maxAt(series, (s) => rateAt(s, t, RATE_RANGE_SECONDS))));
+    }
+    return out;
+  }
+
+  /** Per pod: working-set bytes at each evaluation point (NaN without data). */
+  private perPodMemory(sel: ContainerSelector, window: TimeWindow): Map<string, number[]> {
+    const times = evaluationTimes(window);
+    const out = new Map<string, number[]>();
+    for (const [pod, series] of this.containerSeries('container_memory_working_set_bytes', sel)) {
+      out.set(pod, times.map((t) => maxAt(series, (s) => lastOver(s, t, RATE_RANGE_SECONDS))));
+    }
+    return out;
+  }
+
+  private usage(perPod: Map<string, number[]>): PodUsage[] {
+    const out: PodUsage[] = [];
+    for (const [pod, values] of perPod) {
+      const present = values.filter((x) => !isNaNumber(x));
+      if (present.length === 0) continue;
+      out.push({ pod, p95: quantile(present, 0.95), p99: quantile(present, 0.99), peak: maxOf(present), samples: present.length });
+    }
+    return out;
+  }
+
+  private pipelineIncrease(metric: string, namespace: string, pipeline: string, window: TimeWindow): number {
+    checkWindow(window);
+    let total = 0;
+    for (const s of this.series(metric)) {
+      if (s.labels.namespace !== namespace || s.labels.pipeline !== pipeline) continue;
+      const increase = increaseOver(s, window.start, window.end);
+      if (!isNaNumber(increase)) total += increase;
+    }
+    return total;
+  }
+}
+
+// Module-level aliases: under jest's vm sandbox every global lookup in a hot loop is slow.
+const NAN = Number.NaN;
+const isNaNumber = (x: number): boolean => x !== x;
+
+/** The largest non-NaN value of `f` over the series (merging duplicate scrapes), NaN when none has one. */
+function maxAt(series: readonly RawSeries[], f: (s: RawSeries) => number): number {
+  let best = NAN;
+  for (let i = 0; i < series.length; i++) {
+    const x = f(series[i]);
+    if (!isNaNumber(x) && !(x <= best)) best = x;
+  }
+  return best;
+}
+
+/** The evaluation points of a window: start + k·step for every k with the point ≤ end. */
+export function evaluationTimes(window: TimeWindow): number[] {
+  checkWindow(window);
+  const times: number[] = [];
+  for (let k = 0; window.start + k * window.stepSeconds <= window.end; k++) times.push(window.start + k * window.stepSeconds);
+  return times;
+}
+
+function checkWindow(window: TimeWindow): void {
+  if (!(window.end > window.start)) throw new Error(`window end ${window.end} must be after its start ${window.start}`);
+  if (!(window.stepSeconds > 0)) throw new Error(`window step must be positive, got ${window.stepSeconds}`);
+}
+
+function maxAcross(perPod: Map<string, number[]>, n: number): number[] {
+  const out = new Array<number>(n).fill(NAN);
+  for (const values of perPod.values()) {
+    for (let k = 0; k < n; k++) {
+      if (!isNaNumber(values[k]) && !(values[k] <= out[k])) out[k] = values[k];
+    }
+  }
+  return out;
+}
+
+/** The largest sample in (from, to], NaN when there is none (`max_over_time`). */
+function maxInRange(s: RawSeries, from: number, to: number): number {
+  let best = NAN;
+  for (let i = 0; i < s.t.length; i++) {
+    if (s.t[i] > from && s.t[i] <= to && !(s.v[i] <= best)) best = s.v[i];
+  }
+  return best;
+}
+
+function parseLe(le: string): number {
+  return le === '+Inf' ? Infinity : Number(le);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(item);
+  }
+  return out;
+}
