@@ -63,7 +63,7 @@ test('an invalid plan in any variant stops the build before anything is written'
   const root = tempDir();
   fs.mkdirSync(path.join(root, 'stacks'));
   fs.copyFileSync(path.join(ROOT, 'stacks', 'Pulumi.soak.yaml'), path.join(root, 'stacks', 'Pulumi.soak.yaml'));
-  const broken = fs.readFileSync(path.join(ROOT, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8').replace('memory: 512Mi', 'memory: 512MB');
+  const broken = fs.readFileSync(path.join(ROOT, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8').replace('requests: { cpu: 1720m, memory: 100Mi }', 'requests: { cpu: 1720m, memory: 100MB }');
   fs.writeFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), broken);
   const out = tempDir();
   expect(() => synthInto(out, root)).toThrow(PlanError);

@@ -14,8 +14,10 @@ import { PlanError } from '../plan/load';
 import { CliError } from './args';
 import { diffCommand } from './diff-command';
 import { EXIT } from './exit-codes';
+import { recommendCommand } from './recommend-command';
 import { reportCommand } from './report-command';
 import { synthCommand } from './synth-command';
+import { verdictCommand } from './verdict-command';
 
 const USAGE = `usage: numaflow-soak <command> [options]
 
@@ -26,15 +28,23 @@ commands:
             git revisions (--stack soak --base-ref origin/main); exit 0 no change,
             2 changes, 3 risk flags with --fail-on-risk, 1 error
   synth     synthesize every variant into dist/<variant>/
+  recommend right-size the soaked plan from its measured usage (Prometheus or the embedded
+            dataset); --write updates stacks/Pulumi.rightsized.yaml; exit 0 ok, 4 data
+            source unavailable, 6 too little data, 1 error
+  verdict   judge the soak (restarts, OOM kills, errors, throughput, latency, back-pressure,
+            memory trend); exit 0 passed, 5 failed, 6 too little data, 4 data source
+            unavailable, 1 error
   help      this text
 
 Run numaflow-soak <command> --help for a command's options.
 `;
 
-const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => number>> = {
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => number | Promise<number>>> = {
   report: reportCommand,
   diff: diffCommand,
   synth: synthCommand,
+  recommend: recommendCommand,
+  verdict: verdictCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -49,7 +59,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.error;
   }
   try {
-    return run(rest);
+    return await run(rest);
   } catch (error) {
     if (error instanceof CliError || error instanceof PlanError || error instanceof SideError || error instanceof ProvenanceError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,10 +1,11 @@
 /**
  * `numaflow-soak report`: the main job in one command, offline. Synthesizes both variants
- * into `<outdir>/soak/` and `<outdir>/rightsized/` (as `synth` does), prints the
- * soak → rightsized report as Markdown on stdout, and writes the same report as
- * `<outdir>/report.json` and HTML (`<outdir>/report.html` unless `--html` says otherwise).
- * Exit 0, or 1 on an invalid plan or a file that cannot be written; changes are the
- * expected outcome here, not a failure.
+ * into `<outdir>/soak/` and `<outdir>/rightsized/` (as `synth` does), prints the verdict on
+ * the embedded soak dataset and the soak → rightsized report as Markdown on stdout, and
+ * writes the report as `<outdir>/report.json` and HTML (`<outdir>/report.html` unless
+ * `--html` says otherwise). Exit 0, or 1 on an invalid plan or a file that cannot be
+ * written; changes, and the verdict's outcome, are shown, not failures here
+ * (`numaflow-soak verdict` exits by the verdict).
  */
 import * as path from 'node:path';
 import { buildApp } from '../app';
@@ -12,6 +13,9 @@ import { renderHtml } from '../diff/html';
 import { renderJson } from '../diff/json';
 import { renderMarkdown } from '../diff/markdown';
 import { buildReport } from '../diff/report';
+import { defaultDataset } from '../recommend/dataset';
+import { EmbeddedSource } from '../recommend/embedded';
+import { soakVerdict } from '../recommend/verdict';
 import { sideFromChart } from '../diff/sides';
 import { projectRoot } from '../plan/load';
 import { writeChart } from '../synth';
@@ -19,6 +23,7 @@ import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
 import { EXIT } from './exit-codes';
 import { reproduceCommand, writeFileAtomic } from './output';
+import { renderVerdictMarkdown } from './verdict-command';
 
 export const REPORT_SPEC = {
   name: 'report',
@@ -30,7 +35,7 @@ export const REPORT_SPEC = {
   },
 } as const satisfies CommandSpec;
 
-export function reportCommand(argv: readonly string[]): number {
+export async function reportCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs(REPORT_SPEC, argv);
   if (parsed.help) {
     process.stdout.write(helpText(REPORT_SPEC));
@@ -53,6 +58,15 @@ export function reportCommand(argv: readonly string[]): number {
   writeFileAtomic(json, renderJson(report));
   writeFileAtomic(html, renderHtml(report));
   process.stderr.write(`wrote ${json} and ${html}\n`);
+
+  // The verdict on the embedded soak dataset: what the soak measured, no Prometheus needed.
+  const dataset = defaultDataset();
+  const verdict = await soakVerdict({
+    plan: plans[0].plan,
+    source: new EmbeddedSource(dataset),
+    window: { start: dataset.start, end: dataset.end, stepSeconds: 60 },
+  });
+  process.stdout.write(`${renderVerdictMarkdown(verdict, 'numaflow-soak verdict --embedded')}\n`);
   process.stdout.write(renderMarkdown(report, { reproduce: reproduceCommand('report', [], argv, ['outdir', 'html']) }));
   return EXIT.ok;
 }

@@ -25,7 +25,7 @@ describe('comparing variants', () => {
     const { code, stdout, stderr } = await run();
     expect(code).toBe(2);
     expect(stdout.split('\n')[0]).toBe('### numaflow-soak: soak → rightsized');
-    expect(stdout).toContain('| CPU requested (cores) | 164.89 | 85.89 | -79 | -47.9% |');
+    expect(stdout).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
     expect(stdout).toContain('Reproduce: `npx numaflow-soak diff --before soak --after rightsized`');
     // Both stack files use a moving image tag, which the loader warns about.
     expect(stderr).toContain('plan stacks/Pulumi.soak.yaml:');
@@ -73,8 +73,8 @@ describe('comparing variants', () => {
 
   it('prices nodes at --price-per-hour', async () => {
     const { stdout } = await run('--price-per-hour', '2');
-    // 6 nodes × 2 × 730 h = 8760; 3 nodes = 4380.
-    expect(stdout).toContain('| cost per month at 2/node-hour (730 h) | 8760.00 | 4380.00 | -4380.00 | -50.0% |');
+    // 6 nodes × 2 × 730 h = 8760; 4 nodes = 5840.
+    expect(stdout).toContain('| cost per month at 2/node-hour (730 h) | 8760.00 | 5840.00 | -2920.00 | -33.3% |');
     expect(stdout).toContain('Reproduce: `npx numaflow-soak diff --before soak --after rightsized --price-per-hour 2`');
   });
 });
@@ -100,7 +100,7 @@ describe('risk flags', () => {
     expect(code).toBe(3);
     expect(stdout).toContain('observed memory p95 / p99 / peak');
     expect(stdout).toContain('| 🛑 batch-cat/udf |');
-    expect(stdout).toContain('batch-cat/udf: memory limit 1Gi is below the observed peak of 1200Mi');
+    expect(stdout).toContain('batch-cat/udf: memory limit 100Mi is below the observed peak of 1200Mi');
   });
 
   it('refuses a provenance file that is not JSON, or not in the expected shape, naming the file and key', async () => {
@@ -155,7 +155,7 @@ describe('errors', () => {
 
   it('prints an invalid plan\'s findings as the loader words them, exit 1', async () => {
     const root = tempProject();
-    editStack(root, 'rightsized', 'limits: { cpu: "8", memory: 16Gi }', 'limits: { cpu: "8", memory: 16GB }');
+    editStack(root, 'rightsized', 'limits: { cpu: 5140m, memory: 2850Mi }', 'limits: { cpu: 5140m, memory: 2850MB }');
     const { code, stderr } = await run('--root', root);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^invalid plan in .*Pulumi\.rightsized\.yaml \(1 error\):\n {2}- numaflow-soak:plan\.buffer\.containers\.main\.limits\.memory: expected a byte quantity/);

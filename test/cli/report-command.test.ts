@@ -28,17 +28,26 @@ describe('numaflow-soak report', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8'));
     expect(doc.schemaVersion).toBe(1);
     expect([doc.before.label, doc.after.label]).toEqual(['soak', 'rightsized']);
-    expect(doc.totals.after.requests.cpu).toBe(85.89);
+    expect(doc.totals.after.requests.cpu).toBe(119.52);
     expect(fs.readFileSync(path.join(outdir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
     expect(fs.readdirSync(outdir).sort()).toEqual(['report.html', 'report.json', 'rightsized', 'soak']);
   });
 
   it('prints the Markdown report, summary first, with the totals table', () => {
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe('### numaflow-soak: soak → rightsized');
-    expect(lines).toContain('| CPU requested (cores) | 164.89 | 85.89 | -79 | -47.9% |');
+    expect(lines).toContain('### numaflow-soak: soak → rightsized');
+    expect(lines).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
     expect(result.stdout.indexOf('#### Totals')).toBeLessThan(result.stdout.indexOf('<details>'));
     expect(result.stdout).toContain('Reproduce: `npx numaflow-soak report`');
+  });
+
+  it('prints the verdict on the embedded soak dataset before the report, each check with its measured figure', () => {
+    const verdictAt = result.stdout.indexOf('### numaflow-soak verdict: PASSED');
+    expect(verdictAt).toBeGreaterThanOrEqual(0);
+    expect(verdictAt).toBeLessThan(result.stdout.indexOf('### numaflow-soak: soak → rightsized'));
+    for (const check of ['restarts', 'oom-kills', 'errors', 'throughput', 'latency', 'back-pressure', 'memory-trend']) {
+      expect(result.stdout).toMatch(new RegExp(`\\| ${check} \\| ✅ pass \\| [^|]*\\d`));
+    }
   });
 
   it('reports progress and plan warnings on stderr only', () => {

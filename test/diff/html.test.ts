@@ -53,8 +53,8 @@ const MiB = 1024 ** 2;
 
 /**
  * Five days of one batch-map udf container, as the soak saw it: about 1.1 cores with a
- * daily swing and noise, capped well under the right-sized 2-core limit; memory around
- * 70 MiB, creeping up slowly with a garbage-collection sawtooth, far under the 1Gi limit.
+ * daily swing and noise, capped well under the right-sized 2080m limit; memory around
+ * 70 MiB, creeping up slowly with a garbage-collection sawtooth, under the 100Mi limit.
  */
 function udfObservation(): ContainerObservation {
   const random = seeded(1817);
@@ -223,25 +223,25 @@ describe('renderHtml in headless Chromium', () => {
     );
   }, BROWSER_TIMEOUT);
 
-  test('one bars figure per container row; the batch-cat udf CPU request bars are 2 : 1500m wide', async () => {
+  test('one bars figure per container row; the batch-cat udf CPU request bars are 2 : 1720m wide', async () => {
     expect(await page.locator('figure.bars').count()).toBe(report.containers.length);
     for (const row of report.containers) {
       expect(await page.locator(`figure.bars[data-owner="${row.owner}"][data-container="${row.container}"]`).count()).toBe(1);
     }
     const udf = report.containers.find((r) => r.owner === 'batch-cat' && r.container === 'udf')!;
     expect(udf.requests.before!.cpu.toString()).toBe('2');
-    expect(udf.requests.after!.cpu.toString()).toBe('1500m');
+    expect(udf.requests.after!.cpu.toString()).toBe('1720m');
 
     const figure = 'figure.bars[data-owner="batch-cat"][data-container="udf"]';
     const before = await renderedWidth(page, `${figure} rect.bar.cpu.request.before`);
     const after = await renderedWidth(page, `${figure} rect.bar.cpu.request.after`);
     expect(before).toBeGreaterThan(0);
-    expect(Math.abs(before / after / (2000 / 1500) - 1)).toBeLessThan(0.02);
+    expect(Math.abs(before / after / (2000 / 1720) - 1)).toBeLessThan(0.02);
     // Labelled with the canonical quantities.
-    expect(await page.locator(`${figure} rect.bar.cpu.request.after`).getAttribute('data-value')).toBe('1500m');
+    expect(await page.locator(`${figure} rect.bar.cpu.request.after`).getAttribute('data-value')).toBe('1720m');
     expect(await page.locator(`${figure} text.value.cpu.request.before`).textContent()).toBe('2');
-    expect(await page.locator(`${figure} text.value.cpu.request.after`).textContent()).toBe('1500m');
-    expect(await page.locator(`${figure} text.value.memory.request.after`).textContent()).toBe('512Mi');
+    expect(await page.locator(`${figure} text.value.cpu.request.after`).textContent()).toBe('1720m');
+    expect(await page.locator(`${figure} text.value.memory.request.after`).textContent()).toBe('100Mi');
     // Provenance: p95 and peak markers on both panels.
     for (const marker of ['p95.cpu', 'peak.cpu', 'p95.memory', 'peak.memory']) {
       expect(await page.locator(`${figure} line.marker.${marker}`).count()).toBe(1);

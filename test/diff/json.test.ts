@@ -16,7 +16,7 @@ it('starts with schemaVersion 1 and keeps the documented field order', () => {
 
 it('writes quantities as canonical strings and totals as numbers', () => {
   const udf = doc.containers.find((c: { path: string }) => c.path === 'pipeline.batchMap.udf');
-  expect(udf.requests).toEqual({ before: { cpu: '2', memory: '8Gi' }, after: { cpu: '1500m', memory: '512Mi' } });
+  expect(udf.requests).toEqual({ before: { cpu: '2', memory: '8Gi' }, after: { cpu: '1720m', memory: '100Mi' } });
   expect(doc.totals.before.requests).toEqual({ cpu: 164.89, memoryGiB: 353.35 });
   expect(doc.nodeShape).toEqual({ name: '32-vcpu-128gib', cpu: '31', memory: '120Gi', pricePerHour: 1.536 });
 });

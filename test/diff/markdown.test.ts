@@ -32,34 +32,38 @@ describe('soak → rightsized', () => {
   });
 
   it('shows totals before, after, Δ and Δ% as worked out by hand', () => {
-    // 85.89 - 164.89 = -79 cores; -79 / 164.89 = -47.91%.
-    expect(lines).toContain('| CPU requested (cores) | 164.89 | 85.89 | -79 | -47.9% |');
-    // 135.75 - 263.75 = -128; -128 / 263.75 = -48.53%.
-    expect(lines).toContain('| CPU limits (cores) | 263.75 | 135.75 | -128 | -48.5% |');
-    // 92.35 - 353.35 = -261 GiB; -261 / 353.35 = -73.86%.
-    expect(lines).toContain('| memory requested (GiB) | 353.35 | 92.35 | -261 | -73.9% |');
-    expect(lines).toContain('| pods | 38 | 38 | 0 | 0.0% |');
-    expect(lines).toContain('| nodes of 32-vcpu-128gib (31 CPU, 120Gi) | 6 | 3 | -3 | -50.0% |');
-    // 6 nodes × 1.536 × 730 h = 6727.68; 3 nodes = 3363.84.
-    expect(lines).toContain('| cost per month at 1.536/node-hour (730 h) | 6727.68 | 3363.84 | -3363.84 | -50.0% |');
+    // 119.52 - 164.89 = -45.37 cores; -45.37 / 164.89 = -27.52%.
+    expect(lines).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    // 136.2 - 263.75 = -127.55; -127.55 / 263.75 = -48.36%.
+    expect(lines).toContain('| CPU limits (cores) | 263.75 | 136.2 | -127.55 | -48.4% |');
+    // 22.87 - 353.35 = -330.48 GiB; -330.48 / 353.35 = -93.53%.
+    expect(lines).toContain('| memory requested (GiB) | 353.35 | 22.87 | -330.48 | -93.5% |');
+    // Pods at scale.max: batch-cat 18 → 23 and out 6 → 8.
+    expect(lines).toContain('| pods | 38 | 45 | +7 | +18.4% |');
+    expect(lines).toContain('| nodes of 32-vcpu-128gib (31 CPU, 120Gi) | 6 | 4 | -2 | -33.3% |');
+    // 6 nodes × 1.536 × 730 h = 6727.68; 4 nodes = 4485.12.
+    expect(lines).toContain('| cost per month at 1.536/node-hour (730 h) | 6727.68 | 4485.12 | -2242.56 | -33.3% |');
   });
 
   it('shows each container with before → after only where it changes, quantities canonical', () => {
-    expect(lines).toContain('| batch-cat/udf | 18 → 12-18 | 2 / 8Gi → 1500m / 512Mi | 4 / 16Gi → 2 / 1Gi |');
-    expect(lines).toContain('| soak-isb/reloader | 3 | 50m / 64Mi | 50m / 64Mi |');
-    expect(lines).toContain('| soak-isb/main | 3 | 16 / 16Gi → 8 / 16Gi | 16 / 16Gi → 8 / 16Gi |');
+    expect(lines).toContain('| batch-cat/udf | 18 → 18-23 | 2 / 8Gi → 1720m / 100Mi | 4 / 16Gi → 2080m / 100Mi |');
+    expect(lines).toContain('| in/init | 10 | 100m / 128Mi | 1 / 256Mi |');
+    expect(lines).toContain('| soak-isb/reloader | 3 | 50m / 64Mi → 10m / 64Mi | 50m / 64Mi → 10m / 64Mi |');
+    expect(lines).toContain('| soak-isb/main | 3 | 16 / 16Gi → 5140m / 2850Mi | 16 / 16Gi → 5140m / 2850Mi |');
   });
 
   it('has one collapsible block per changed object, in key order, and lists the unchanged ones on one line', () => {
     const summaries = lines.filter((l) => l.startsWith('<details>'));
     expect(summaries).toEqual([
-      '<details><summary>InterStepBufferService soak-isb (2 changes)</summary>',
-      // 3 vertices × 4 numa resource fields + 4 udf resource fields + scale.min.
-      '<details><summary>Pipeline batch-map-soak (17 changes)</summary>',
-      '<details><summary>LimitRange soak (1 change)</summary>',
-      '<details><summary>ResourceQuota soak (4 changes)</summary>',
+      // main 4 resource fields, metrics 4, reloader 2 (its memory stays 64Mi).
+      '<details><summary>InterStepBufferService soak-isb (10 changes)</summary>',
+      // numa resource fields: in 4, batch-cat 3 (its 2-core request stays), out 4; udf 4;
+      // scale.max of batch-cat and out; daemon and its init container 4 each.
+      '<details><summary>Pipeline batch-map-soak (25 changes)</summary>',
+      '<details><summary>LimitRange soak (2 changes)</summary>',
+      '<details><summary>ResourceQuota soak (5 changes)</summary>',
     ]);
-    expect(lines).toContain('| `spec.vertices[batch-cat].udf.container.resources.requests.cpu` | `2` | `1500m` |');
+    expect(lines).toContain('| `spec.vertices[batch-cat].udf.container.resources.requests.cpu` | `2` | `1720m` |');
     expect(md).toMatch(/^Unchanged \(7\): .*Namespace numaflow-soak\.$/m);
   });
 
@@ -129,7 +133,7 @@ describe('observed usage', () => {
   it('adds p95 / p99 / peak and the policy headroom, and marks the row with its worst flag', () => {
     expect(md).toContain('| vertex / container | replicas | requests (CPU / memory) | limits (CPU / memory) | observed CPU p95 / p99 / peak | observed memory p95 / p99 / peak | headroom (policy) |');
     const row = md.split('\n').find((l) => l.startsWith('| 🛑 batch-cat/udf'))!;
-    expect(cells(row)).toEqual(['🛑 batch-cat/udf', '18 → 12-18', '2 / 8Gi → 1500m / 512Mi', '4 / 16Gi → 2 / 1Gi', '1600m / 1900m / 2500m', '70Mi / 75Mi / 1536Mi', 'CPU +25%, memory +30%']);
+    expect(cells(row)).toEqual(['🛑 batch-cat/udf', '18 → 18-23', '2 / 8Gi → 1720m / 100Mi', '4 / 16Gi → 2080m / 100Mi', '1600m / 1900m / 2500m', '70Mi / 75Mi / 1536Mi', 'CPU +25%, memory +30%']);
     const other = md.split('\n').find((l) => l.startsWith('| out/numa'))!;
     expect(cells(other).slice(4)).toEqual(['—', '—', '—']);
   });
@@ -160,8 +164,8 @@ describe('size cap', () => {
     expect(md.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
     expect(md.length).toBeGreaterThan(DEFAULT_MAX_CHARS - 2000); // the space is used, not thrown away
     expect(md.startsWith('### numaflow-soak: soak → rightsized\n')).toBe(true);
-    expect(md).toContain('| CPU requested (cores) | 164.89 | 85.89 | -79 | -47.9% |');
-    expect(md).toContain('| batch-cat/udf | 18 → 12-18 |');
+    expect(md).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    expect(md).toContain('| batch-cat/udf | 18 → 18-23 |');
     const changed = report.objects.filter((o) => o.status !== 'unchanged').length;
     expect(changed).toBe(5004);
     const note = /_(\d+) of 5004 object diffs omitted to keep this comment under 60000 characters; the JSON and HTML reports hold every field change\._/.exec(md);
@@ -170,7 +174,7 @@ describe('size cap', () => {
     expect(shown).toBeGreaterThan(0);
     expect(shown + Number(note![1])).toBe(5004);
     // Blocks are dropped from the end: the ones kept are the first in key order.
-    expect(md).toContain('<details><summary>InterStepBufferService soak-isb (2 changes)</summary>');
+    expect(md).toContain('<details><summary>InterStepBufferService soak-isb (10 changes)</summary>');
     expect(md.trimEnd().split('\n').pop()).toMatch(/^Reproduce: /);
   });
 
@@ -180,7 +184,7 @@ describe('size cap', () => {
     expect(md.length).toBeLessThanOrEqual(1400);
     expect(md).not.toContain('<details>');
     expect(md).toMatch(/_\d+ more container rows omitted to keep this comment short; the JSON and HTML reports list them all\._/);
-    expect(md).toContain('| CPU requested (cores) | 164.89 | 85.89 | -79 | -47.9% |');
+    expect(md).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
     expect(md).toContain('Unchanged: 7 objects (listed in the JSON report).');
   });
 

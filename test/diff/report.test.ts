@@ -33,17 +33,18 @@ describe('soak → rightsized totals', () => {
     }
   });
 
-  it('requests 164.89 cores before and 85.89 after, as counted by hand from the stack files', () => {
+  it('requests 164.89 cores before and 119.52 after, as counted by hand from the stack files', () => {
     // Per pod: vertex pods add Numaflow's 10m monitor sidecar; init containers (100m) are
     // smaller than the running containers, so they do not count.
     // soak:       10 × (2 + 0.01) + 18 × (2 + 2 + 0.01) + 6 × (4 + 0.01) + daemon 0.1 + 3 × (16 + 0.05 + 0.1)
-    // rightsized: 10 × (1 + 0.01) + 18 × (1 + 1.5 + 0.01) + 6 × (1 + 0.01) + daemon 0.1 + 3 × (8 + 0.05 + 0.1)
+    // rightsized (pods at scale.max: batch-cat 23, out 8):
+    //             10 × (1 + 0.01) + 23 × (2 + 1.72 + 0.01) + 8 × (1 + 0.01) + daemon 0.04 + 3 × (5.14 + 0.01 + 0.02)
     const soakCpu = 10 * 2.01 + 18 * 4.01 + 6 * 4.01 + 0.1 + 3 * 16.15;
-    const rightsizedCpu = 10 * 1.01 + 18 * 2.51 + 6 * 1.01 + 0.1 + 3 * 8.15;
+    const rightsizedCpu = 10 * 1.01 + 23 * 3.73 + 8 * 1.01 + 0.04 + 3 * 5.17;
     expect(soakCpu).toBeCloseTo(164.89, 6);
-    expect(rightsizedCpu).toBeCloseTo(85.89, 6);
+    expect(rightsizedCpu).toBeCloseTo(119.52, 6);
     expect(report.totals.before.requests.cpu).toBe(164.89);
-    expect(report.totals.after.requests.cpu).toBe(85.89);
+    expect(report.totals.after.requests.cpu).toBe(119.52);
     expect(report.totals.before.pods).toBe(10 + 18 + 6 + 1 + 3);
   });
 
@@ -63,10 +64,10 @@ describe('soak → rightsized totals', () => {
   it('lines up containers by workload and name, with replicas as text', () => {
     const udf = report.containers.find((r) => r.path === 'pipeline.batchMap.udf')!;
     expect(udf.owner).toBe('batch-cat');
-    expect(udf.replicas).toEqual({ before: '18', after: '12-18' });
+    expect(udf.replicas).toEqual({ before: '18', after: '18-23' });
     expect(String(udf.requests.before!.cpu)).toBe('2');
-    expect(String(udf.requests.after!.cpu)).toBe('1500m');
-    expect(String(udf.limits.after!.memory)).toBe('1Gi');
+    expect(String(udf.requests.after!.cpu)).toBe('1720m');
+    expect(String(udf.limits.after!.memory)).toBe('100Mi');
   });
 
   it('raises no risk flag and reports changes', () => {
@@ -131,7 +132,7 @@ describe('risk flags on targeted plan changes', () => {
 });
 
 describe('risk flags from observed usage', () => {
-  /** The udf of the rightsized plan is limited to 2 cores / 1Gi and requests 1500m (2 whole cores). */
+  /** The udf of the rightsized plan is limited to 2080m / 100Mi and requests 1720m (2 whole cores). */
   const provenance = (udf: Provenance['containers'][string]): Provenance => ({
     source: 'fixture',
     window: { start: '2024-05-06T00:00:00Z', end: '2024-05-11T00:00:00Z', stepSeconds: 60 },
@@ -139,7 +140,8 @@ describe('risk flags from observed usage', () => {
       'pipeline.batchMap.udf': udf,
       'pipeline.sink.numa': {
         cpu: { p95: 0.4, p99: 0.45, peak: 0.5, samples: 7200 },
-        memory: { p95: 200 * 1024 ** 2, p99: 250 * 1024 ** 2, peak: 300 * 1024 ** 2, samples: 7200 },
+        // Within the rightsized sink numa's 1 core / 195Mi limits.
+        memory: { p95: 150 * 1024 ** 2, p99: 160 * 1024 ** 2, peak: 170 * 1024 ** 2, samples: 7200 },
         requiredCores: 1,
       },
     },
@@ -156,8 +158,8 @@ describe('risk flags from observed usage', () => {
       ['critical', 'limit-below-peak'],
       ['warning', 'limit-below-peak'],
     ]);
-    expect(report.risks[0].message).toMatch(/^batch-cat\/udf: memory limit 1Gi is below the observed peak of 1536Mi/);
-    expect(report.risks[1].message).toMatch(/^batch-cat\/udf: CPU limit 2 is below the observed peak of 2\.50 cores/);
+    expect(report.risks[0].message).toMatch(/^batch-cat\/udf: memory limit 100Mi is below the observed peak of 1536Mi/);
+    expect(report.risks[1].message).toMatch(/^batch-cat\/udf: CPU limit 2080m is below the observed peak of 2\.50 cores/);
     expect(report.provenance).toEqual({ source: 'fixture', window: provenance({}).window });
   });
 
@@ -167,7 +169,7 @@ describe('risk flags from observed usage', () => {
     expect(codes(enough)).toEqual([]);
     const short = buildReport(soak, rightsized, { provenance: provenance({ ...usage, requiredCores: 3 }) });
     expect(codes(short)).toEqual(['cpu-below-throughput']);
-    expect(short.risks[0].message).toContain('1500m gives 2 whole core(s); the measured throughput needs 3');
+    expect(short.risks[0].message).toContain('1720m gives 2 whole core(s); the measured throughput needs 3');
   });
 
   it('attaches observations to the container rows of their plan path only', () => {

@@ -197,9 +197,9 @@ describe('requests-within-limits', () => {
     ]);
   });
 
-  it('accepts the rightsized udf request of 1500m under its limit of 2 (compared as quantities, not as text or leading digits)', () => {
+  it('accepts the rightsized udf request of 1720m under its limit of 2080m (compared as quantities, not as text or leading digits)', () => {
     const p = pipeline('rightsized');
-    expect(batchMap(p).udf.container.resources).toEqual({ requests: { cpu: '1500m', memory: '512Mi' }, limits: { cpu: '2', memory: '1Gi' } });
+    expect(batchMap(p).udf.container.resources).toEqual({ requests: { cpu: '1720m', memory: '100Mi' }, limits: { cpu: '2080m', memory: '100Mi' } });
     expect(checkRequestsWithinLimits(PIPELINE, p)).toEqual([]);
   });
 

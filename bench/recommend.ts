@@ -1,0 +1,230 @@
+/**
+ * Benchmark of `numaflow-soak recommend` end to end against a real Prometheus
+ * (`npm run bench:recommend`; not a jest test). Needs prometheus and promtool (Debian
+ * package `prometheus`, installed by .ci/run).
+ *
+ * 1. Generates the steady soak at the resolution a real cluster scrapes: 5 days of
+ *    15-second scrapes of every pod of the soak (BENCH_DAYS, BENCH_SCRAPE change that).
+ * 2. Backfills it into a TSDB with promtool, one OpenMetrics file per 2-hour block (see
+ *    test/support/prometheus.ts: promtool 2.42 re-parses its whole input for every block).
+ *    The TSDB is cached under bench/.cache/, keyed by the dataset parameters and a hash of
+ *    the generator's source; a cached run skips generation's backfill but still generates
+ *    the dataset (the embedded comparison needs it).
+ * 3. Starts Prometheus on a copy of the cached TSDB (so every run starts from the same
+ *    2-hour blocks) and waits for /-/ready.
+ * 4. Runs `recommendPlan` and `soakVerdict` over the whole soak at a 60-second step
+ *    (BENCH_STEP) with a PrometheusSource, and prints queries, their summed time (requests
+ *    overlap: recommendPlan asks six questions per container at once) and the wall time.
+ * 5. The same with EmbeddedSource on the 120-second default dataset (what the main job
+ *    uses), and on the same 15-second dataset, whose recommendation must equal
+ *    Prometheus's.
+ * Generation, backfill and startup are timed separately.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadStackFile, stackFile } from '../src/plan/load';
+import { DEFAULT_DATASET, generateSoakDataset, type SoakDataset } from '../src/recommend/dataset';
+import { EmbeddedSource } from '../src/recommend/embedded';
+import type { MetricsSource, TimeWindow } from '../src/recommend/metrics';
+import { datasetSampleCount } from '../src/recommend/openmetrics';
+import { PrometheusSource } from '../src/recommend/prometheus';
+import { recommendationJson, recommendPlan } from '../src/recommend/recommend';
+import { soakVerdict, verdictJson } from '../src/recommend/verdict';
+import { backfillDataset, startPrometheus } from '../test/support/prometheus';
+
+const DAYS = Number(process.env.BENCH_DAYS ?? 5);
+const SCRAPE = Number(process.env.BENCH_SCRAPE ?? 15);
+const STEP = Number(process.env.BENCH_STEP ?? 60);
+const ROOT = path.resolve(__dirname, '..');
+const CACHE = path.join(ROOT, 'bench', '.cache');
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+function dirSize(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? dirSize(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+
+/** Counts the MetricsSource calls and the time spent in them (summed over overlapping calls). */
+function counted(source: MetricsSource): { source: MetricsSource; calls: () => number; ms: () => number } {
+  let calls = 0;
+  let ms = 0;
+  const proxy = new Proxy(source, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        calls++;
+        const began = performance.now();
+        try {
+          return await value.apply(target, args);
+        } finally {
+          ms += performance.now() - began;
+        }
+      };
+    },
+  });
+  return { source: proxy, calls: () => calls, ms: () => ms };
+}
+
+/** Relative tolerance between the two sources' numbers (floating-point summation order differs). */
+const REL_TOLERANCE = 1e-6;
+
+/** Paths where two JSON values differ (the first few): numbers beyond REL_TOLERANCE, anything else not equal. */
+function jsonDiff(a: unknown, b: unknown, where = '', out: string[] = []): string[] {
+  if (out.length > 20) return out;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (!(Math.abs(a - b) <= REL_TOLERANCE * Math.max(Math.abs(a), Math.abs(b)) + 1e-12)) out.push(`${where}: ${a} vs ${b}`);
+  } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    for (const k of new Set([...Object.keys(a as object), ...Object.keys(b as object)])) jsonDiff((a as any)[k], (b as any)[k], `${where}.${k}`, out);
+  } else if (a !== b) {
+    out.push(`${where}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  }
+  return out;
+}
+
+/** The recommendation and verdict as JSON, without the fields naming the source. */
+async function run(source: MetricsSource, window: TimeWindow): Promise<{ recommendMs: number; verdictMs: number; result: unknown }> {
+  const plan = loadStackFile(stackFile('soak', ROOT)).plan;
+  const r0 = performance.now();
+  const recommendation = recommendPlan({ plan, source, window });
+  const rec = await recommendation;
+  const recommendMs = performance.now() - r0;
+  const v0 = performance.now();
+  const verdict = await soakVerdict({ plan, source, window });
+  const verdictMs = performance.now() - v0;
+  const json = JSON.parse(JSON.stringify({ recommendation: recommendationJson(rec), provenance: rec.provenance, verdict: verdictJson(verdict) }));
+  delete json.recommendation.source;
+  delete json.provenance.source;
+  delete json.verdict.source;
+  return { recommendMs, verdictMs, result: json };
+}
+
+async function main(): Promise<void> {
+  console.log(`# bench: recommend end to end (Node ${process.version}, ${os.cpus().length} cores, ${mb(os.totalmem())} RAM)\n`);
+
+  // 1. Generate.
+  const options = { scenario: 'steady', days: DAYS, scrapeSeconds: SCRAPE, seed: DEFAULT_DATASET.seed, start: DEFAULT_DATASET.start } as const;
+  const g0 = performance.now();
+  const dataset: SoakDataset = generateSoakDataset(options);
+  const generateMs = performance.now() - g0;
+  const samples = datasetSampleCount(dataset);
+  const pods = new Set(dataset.series.map((x) => x.labels.pod).filter(Boolean)).size;
+  console.log(`dataset     ${dataset.name}: ${count(dataset.series.length)} series, ${count(samples)} samples, ${pods} pods`);
+  console.log(`generation  ${s(generateMs)}`);
+
+  // 2. Backfill (or reuse the cache).
+  const sourceHash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(ROOT, 'src/recommend/dataset.ts')))
+    .update(fs.readFileSync(path.join(ROOT, 'src/recommend/openmetrics.ts')))
+    .digest('hex')
+    .slice(0, 12);
+  const key = `${options.scenario}-${DAYS}d-${SCRAPE}s-seed${options.seed}-start${options.start}-${sourceHash}`;
+  const cached = path.join(CACHE, `tsdb-${key}`);
+  const marker = path.join(cached, '.complete');
+  if (fs.existsSync(marker)) {
+    console.log(`backfill    cached: ${path.relative(ROOT, cached)} (${mb(dirSize(cached))}); delete it to measure the backfill again`);
+  } else {
+    fs.rmSync(cached, { recursive: true, force: true });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'numaflow-soak-bench-'));
+    try {
+      const b = await backfillDataset(dataset, cached, {
+        workDir: work,
+        onChunk: (done, total) => {
+          if (done % 10 === 0 || done === total) process.stderr.write(`  backfill: ${done}/${total} blocks\n`);
+        },
+      });
+      fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+      console.log(
+        `backfill    ${s(b.wallMs)} wall for ${b.chunks} two-hour chunks (OpenMetrics ${mb(b.bytes)}, writing ${s(b.writeMs)}; ` +
+          `promtool, not overlapped by writing, ${s(b.backfillMs)}; promtool peak RSS ${mb(b.promtoolPeakRssBytes)} per process, 2 in parallel); TSDB ${mb(dirSize(cached))}`,
+      );
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  // 3. Start.
+  const server = await startPrometheus({ tsdb: cached });
+  try {
+    console.log(`startup     ${s(server.timings.startMs)} to /-/ready (plus copying the TSDB)`);
+    const window: TimeWindow = { start: dataset.start, end: dataset.end, stepSeconds: STEP };
+    console.log(`\nwindow      the whole soak, ${DAYS} days at a ${STEP} s step (${count((window.end - window.start) / STEP + 1)} evaluation points)\n`);
+
+    // 4. Prometheus.
+    // Every request timed on its own, to name the slowest.
+    const timings: { ms: number; query: string }[] = [];
+    const timedFetch: typeof fetch = async (input, init) => {
+      const began = performance.now();
+      try {
+        return await fetch(input, init);
+      } finally {
+        const params = new URLSearchParams(String(init?.body ?? ''));
+        timings.push({ ms: performance.now() - began, query: `${String(input).replace(server.url, '')} ${params.get('query') ?? ''}` });
+      }
+    };
+    const prometheus = new PrometheusSource({ url: server.url, timeoutMs: 120_000, fetchImpl: timedFetch });
+    const p0 = performance.now();
+    const viaPrometheus = await run(prometheus, window);
+    const promWall = performance.now() - p0;
+    const promStats = { ...prometheus.stats };
+
+    // 5. Embedded, on the default dataset and on the same 15-second one.
+    const e0 = performance.now();
+    const defaultData = generateSoakDataset(DEFAULT_DATASET);
+    const defaultGenMs = performance.now() - e0;
+    const onDefault = counted(new EmbeddedSource(defaultData));
+    const d0 = performance.now();
+    const viaDefault = await run(onDefault.source, { start: defaultData.start, end: defaultData.end, stepSeconds: STEP });
+    const defaultWall = performance.now() - d0;
+    const onSame = counted(new EmbeddedSource(dataset));
+    const same0 = performance.now();
+    const viaSame = await run(onSame.source, window);
+    const sameWall = performance.now() - same0;
+
+    const rows: string[][] = [
+      ['source', 'data', 'recommend', 'verdict', 'wall', 'queries / calls', 'query time (summed)'],
+      ['PrometheusSource', `${SCRAPE} s scrapes`, s(viaPrometheus.recommendMs), s(viaPrometheus.verdictMs), s(promWall), `${promStats.queries} HTTP queries`, s(promStats.totalMs)],
+      ['EmbeddedSource', `${DEFAULT_DATASET.scrapeSeconds} s (default)`, s(viaDefault.recommendMs), s(viaDefault.verdictMs), s(defaultWall), `${onDefault.calls()} method calls`, s(onDefault.ms())],
+      ['EmbeddedSource', `${SCRAPE} s scrapes`, s(viaSame.recommendMs), s(viaSame.verdictMs), s(sameWall), `${onSame.calls()} method calls`, s(onSame.ms())],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    for (const [i, r] of rows.entries()) {
+      console.log(r.map((c, j) => c.padEnd(widths[j])).join('  '));
+      if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    }
+    console.log(`\n(the default dataset took ${s(defaultGenMs)} to generate; summed times exceed the wall time where calls overlap)`);
+    // fetch resolves on the response headers; the body is read after, so these are time to first byte.
+    console.log(`\nslowest Prometheus requests (time to the answer's headers, while other requests ran too):`);
+    for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5)) {
+      console.log(`  ${s(t.ms).padStart(8)}  ${t.query.length > 200 ? `${t.query.slice(0, 200)}…` : t.query}`);
+    }
+
+    const diff = jsonDiff(viaPrometheus.result, viaSame.result);
+    console.log(
+      diff.length === 0
+        ? `\nsame data, same answer: the recommendation, provenance and verdict from Prometheus equal the embedded source's`
+        : `\nDIFFERENT: the recommendation/verdict from Prometheus and from the embedded source differ on the same data:\n  ${diff.join('\n  ')}`,
+    );
+    const peak = process.resourceUsage().maxRSS * 1024;
+    console.log(`bench process peak RSS ${mb(peak)}`);
+    if (diff.length > 0) process.exitCode = 1;
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * `numaflow-soak verdict`: did the soak hold up? One line per check (restarts, OOM kills,
+ * errors, throughput against the target, latency, back-pressure, CPU throttling, memory
+ * trend), each with the figure it measured. Same data options as `recommend`.
+ *
+ * Exit codes (src/cli/exit-codes.ts): 0 passed, 5 a check failed, 6 too little data to
+ * decide (and nothing failed), 4 the data source is unreachable or erroring, 1 error.
+ */
+import { DEFAULT_CRITERIA, soakVerdict, verdictJson, type Verdict, type VerdictStatus } from '../recommend/verdict';
+import { helpText, nonNegativeNumber, parseCommandArgs, type CommandSpec } from './args';
+import { EXIT } from './exit-codes';
+import { emit, reproduceLine, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './recommend-command';
+
+export const VERDICT_SPEC = {
+  name: 'verdict',
+  summary: 'Judges the soak: restarts, OOM kills, errors, throughput against the target, latency, back-pressure, CPU throttling and the memory trend, each with its measured figure.',
+  options: {
+    ...SOURCE_OPTIONS,
+    'latency-bound': { type: 'string', value: '<ms>', default: String(DEFAULT_CRITERIA.latencyBoundMs), description: 'highest p99 processing latency that passes, milliseconds' },
+    'throughput-percent': { type: 'string', value: '<percent>', default: String(DEFAULT_CRITERIA.throughputPercent), description: 'the p5 of the source rate must reach this percent of the target' },
+  },
+  notes: 'exit codes: 0 passed, 5 a check failed, 6 too little data, 4 data source unreachable or erroring, 1 error\nthe checks and the JSON shape: docs/recommend.md',
+} as const satisfies CommandSpec;
+
+const MARK: Record<VerdictStatus, string> = { pass: '✅ pass', fail: '❌ fail', warn: '⚠️ warn', 'no-data': '… no data' };
+
+export function renderVerdictMarkdown(v: Verdict, reproduce?: string): string {
+  const headline = !v.passed ? 'FAILED' : v.insufficientData ? 'TOO LITTLE DATA' : 'PASSED';
+  const out = [
+    `### numaflow-soak verdict: ${headline}`,
+    '',
+    `Data: ${v.source}, ${v.window.start} to ${v.window.end}, every ${v.window.stepSeconds}s. Target ${Math.round(v.target).toLocaleString('en-US')} msg/s.`,
+    '',
+    '| check | status | measured | expected |',
+    '|---|---|---|---|',
+    ...v.lines.map((l) => `| ${l.check} | ${MARK[l.status]} | ${l.measured.replace(/\|/g, '\\|')} | ${l.expected.replace(/\|/g, '\\|')} |`),
+  ];
+  if (v.reasons.length > 0) out.push('', 'Too little data:', '', ...v.reasons.map((r) => `- ${r}`));
+  if (reproduce) out.push('', `Reproduce: \`${reproduce}\``);
+  out.push('');
+  return out.join('\n');
+}
+
+export function verdictCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs(VERDICT_SPEC, argv);
+  if (parsed.help) {
+    process.stdout.write(helpText(VERDICT_SPEC));
+    return Promise.resolve(EXIT.ok);
+  }
+  const v = parsed.values;
+  return runSoakCommand('verdict', async () => {
+    const criteria = {
+      latencyBoundMs: nonNegativeNumber(VERDICT_SPEC, 'latency-bound', v['latency-bound']),
+      throughputPercent: nonNegativeNumber(VERDICT_SPEC, 'throughput-percent', v['throughput-percent']),
+    };
+    const inputs = soakInputs('verdict', v);
+    const verdict = await soakVerdict({
+      plan: inputs.plan,
+      source: inputs.source,
+      window: inputs.window,
+      names: inputs.names,
+      criteria,
+      ...(inputs.target !== undefined ? { targetRate: inputs.target } : {}),
+      onProgress: inputs.progress,
+    });
+    const reproduce = reproduceLine('verdict', inputs, argv);
+    emit(v.format === 'json' ? `${JSON.stringify(verdictJson(verdict), null, 2)}\n` : renderVerdictMarkdown(verdict, reproduce), v.output);
+    if (!verdict.passed) return EXIT.verdictFailed;
+    return verdict.insufficientData ? EXIT.insufficientData : EXIT.ok;
+  });
+}

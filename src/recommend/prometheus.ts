@@ -1,0 +1,535 @@
+/**
+ * `PrometheusSource`: the MetricsSource that asks a real Prometheus over its HTTP API
+ * (`/api/v1/query`, `/api/v1/query_range`, POST form-encoded, Node's fetch with a timeout),
+ * aggregating in PromQL so that a few numbers per pod cross the wire, not raw samples.
+ * It gives the numbers EmbeddedSource computes from the same samples (test/recommend/
+ * prometheus.test.ts checks every method against it on a real Prometheus 2.42).
+ *
+ * How the contract of metrics.ts maps onto PromQL ({sel} = `namespace`, `pod=~`, exact
+ * `container`, plus `container!=""`, `container!="POD"` spelled out):
+ * - CPU at t: `max by (pod) (rate(container_cpu_usage_seconds_total{sel}[5m]))`; memory at
+ *   t: `max by (pod) (last_over_time(container_memory_working_set_bytes{sel}[5m]))` (not the
+ *   bare selector: the contract asks for the last sample in the 5-minute range, whatever
+ *   the server's lookback delta). `max by (pod)` merges the copies several scrape jobs
+ *   report, before anything is aggregated over time or summed.
+ * - p95/p99/peak/samples over the window's evaluation points start + k·step are subqueries
+ *   sent as ONE instant query at the last point: `quantile_over_time(0.95, (INNER)[R:STEP])`,
+ *   `quantile_over_time(0.99, …)`, `max_over_time(…)`, `count_over_time(…)`, each tagged
+ *   with a `stat` label by label_replace and joined with `or`.
+ * - Prometheus aligns subquery steps to multiples of the step in ABSOLUTE time (checked on
+ *   2.42: `[1h:7m]` evaluates at multiples of 420 s). Subqueries are therefore used only
+ *   when `start` is a multiple of the step (the CLI ends windows on a step boundary and the
+ *   soak datasets start on the hour); otherwise the inner expression is fetched with
+ *   `query_range` (which evaluates at start + k·step exactly) and the same statistics are
+ *   computed here with stats.ts.
+ * - Subquery ranges are R = (last point − start) + 1 ms. Prometheus 2.x selects ranges
+ *   closed, [t − R, t], and Prometheus 3 left-open, (t − R, t] (docs/migration.md of 3.0);
+ *   with the extra millisecond both include the point at `start` and nothing before it.
+ * - Raw-sample ranges (`[5m]`, `[1h]`, the whole window) are written plainly. Prometheus 3,
+ *   the contract and EmbeddedSource select (t − r, t]; Prometheus 2.x selects [t − r, t]:
+ *   a sample exactly r before t counts in 2.x only (real scrapes carry millisecond
+ *   timestamps, the generated datasets never put a sample on a whole second).
+ * - Whole-window figures are instant queries at `end` over `[end − start]`: restarts
+ *   (`increase`, rounded), OOMKilled (`max_over_time(…last_terminated_reason{reason=
+ *   "OOMKilled"})`), the throttled ratio, back pressure, error counters and the latency
+ *   histogram. Data-plane series (forwarder_*, isb_*) carry no container label and may
+ *   carry `partition_name`: their scrape-job copies are merged with
+ *   `max without (job, instance)` before summing.
+ *
+ * Errors (refused connection, DNS failure, timeout, HTTP errors, `status: "error"`) become
+ * `SourceUnavailableError` naming the URL and the cause.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  SourceUnavailableError,
+  type ContainerSelector,
+  type MetricsSource,
+  type PodMemoryTrend,
+  type PodRestarts,
+  type PodThrottling,
+  type PodUsage,
+  type Series,
+  type TimeWindow,
+  type VertexThroughput,
+} from './metrics';
+import { ERROR_COUNTERS } from './embedded';
+import { leastSquaresSlope, maxOf, quantile } from './stats';
+
+export interface PrometheusSourceOptions {
+  /** Base URL of the Prometheus server, e.g. `http://prometheus.monitoring:9090` (a path prefix is kept). */
+  readonly url: string;
+  /** Per-request timeout, milliseconds (default 30000). */
+  readonly timeoutMs?: number;
+  /** Called before each query with a short description of it (the CLI prints it to stderr). */
+  readonly onProgress?: (message: string) => void;
+  /** The fetch to use (tests); defaults to Node's global fetch. */
+  readonly fetchImpl?: typeof fetch;
+}
+
+/** Queries sent and the time spent waiting for them. */
+export interface QueryStats {
+  queries: number;
+  totalMs: number;
+}
+
+type Labels = Readonly<Record<string, string>>;
+interface InstantSample {
+  readonly metric: Labels;
+  readonly value: number;
+}
+interface RangeSeries {
+  readonly metric: Labels;
+  readonly t: number[];
+  readonly v: number[];
+}
+
+/** The window's evaluation grid: start, start + step, …, last (≤ end). */
+interface Grid {
+  readonly start: number;
+  readonly last: number;
+  readonly step: number;
+  /** Number of evaluation points. */
+  readonly count: number;
+}
+
+/** Prometheus refuses query_range answers of more than 11,000 points per series. */
+const MAX_RANGE_POINTS = 10_000;
+const RATE_RANGE = '5m';
+const HOUR = 3600;
+
+/** A PromQL string literal (Go escapes; JSON's are a subset). */
+function str(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Seconds or milliseconds as a PromQL duration, exact to the millisecond. */
+function duration(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function parseValue(text: string): number {
+  switch (text) {
+    case '+Inf':
+    case 'Inf':
+      return Infinity;
+    case '-Inf':
+      return -Infinity;
+    case 'NaN':
+      return NaN;
+    default:
+      return Number(text);
+  }
+}
+
+function gridOf(window: TimeWindow): Grid {
+  const { start, end, stepSeconds: step } = window;
+  if (!(step > 0) || !Number.isFinite(start) || !Number.isFinite(end) || end < start) {
+    throw new Error(`invalid time window: start ${start}, end ${end}, step ${step}`);
+  }
+  const k = Math.floor((end - start) / step + 1e-9);
+  return { start, last: start + k * step, step, count: k + 1 };
+}
+
+/** True when Prometheus's absolute subquery alignment puts steps on start + k·step. */
+function aligned(start: number, step: number): boolean {
+  const stepMs = Math.round(step * 1000);
+  return Math.round(start * 1000) % stepMs === 0;
+}
+
+/** `(INNER)[R:STEP]` covering the grid's points, start included (see the header). */
+function subquery(inner: string, grid: Grid): string {
+  return `(${inner})[${duration(grid.last - grid.start + 0.001)}:${duration(grid.step)}]`;
+}
+
+/** `or` of several expressions, each tagged with a `stat` label. */
+function tagged(parts: Readonly<Record<string, string>>): string {
+  return Object.entries(parts)
+    .map(([stat, expr]) => `label_replace(${expr}, "stat", ${str(stat)}, "", "")`)
+    .join(' or ');
+}
+
+function containerMatchers(sel: ContainerSelector): string {
+  return [
+    `namespace=${str(sel.namespace)}`,
+    `pod=~${str(sel.podPattern)}`,
+    `container=${str(sel.container)}`,
+    'container!=""',
+    'container!="POD"',
+  ].join(',');
+}
+
+/**
+ * Data-plane series of several scrape jobs merged by their maximum. They carry no
+ * `container` label and may carry `partition_name`, so only the job's own labels are dropped.
+ */
+function dedup(expr: string): string {
+  return `max without (job, instance) (${expr})`;
+}
+
+function pipelineMatchers(namespace: string, pipeline: string, vertex?: string): string {
+  const m = [`namespace=${str(namespace)}`, `pipeline=${str(pipeline)}`];
+  if (vertex !== undefined) m.push(`vertex=${str(vertex)}`);
+  return m.join(',');
+}
+
+function byPod<T>(samples: readonly InstantSample[], make: (pod: string, stats: Map<string, number>) => T): T[] {
+  const pods = new Map<string, Map<string, number>>();
+  for (const s of samples) {
+    const pod = s.metric.pod ?? '';
+    const stats = pods.get(pod) ?? new Map<string, number>();
+    stats.set(s.metric.stat ?? '', s.value);
+    pods.set(pod, stats);
+  }
+  return [...pods.keys()].sort().map((pod) => make(pod, pods.get(pod)!));
+}
+
+function describeError(error: unknown): string {
+  const seen = new Set<unknown>();
+  let e: any = error;
+  // fetch wraps the socket error: TypeError('fetch failed', { cause }).
+  while (e && typeof e === 'object' && e.cause && !seen.has(e.cause)) {
+    seen.add(e);
+    e = e.cause;
+  }
+  if (e && typeof e === 'object') {
+    if (Array.isArray(e.errors) && e.errors.length > 0) {
+      // AggregateError from happy eyeballs (several addresses tried).
+      return [...new Set(e.errors.map((x: any) => x?.message ?? String(x)))].join('; ');
+    }
+    // fetch refuses some ports outright (https://fetch.spec.whatwg.org/#port-blocking).
+    if (e.message === 'bad port') return 'bad port (fetch refuses to connect to this port number)';
+    if (e.message) return String(e.message);
+    if (e.code) return String(e.code);
+  }
+  return String(e);
+}
+
+function snippet(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+export class PrometheusSource implements MetricsSource {
+  readonly description: string;
+  readonly stats: QueryStats = { queries: 0, totalMs: 0 };
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly onProgress?: (message: string) => void;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: PrometheusSourceOptions) {
+    this.base = options.url.replace(/\/+$/, '');
+    this.description = this.base;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.onProgress = options.onProgress;
+    this.fetchImpl = options.fetchImpl ?? fetch;
+  }
+
+  // ---- MetricsSource ------------------------------------------------------------------
+
+  cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    const inner = `max by (pod) (rate(container_cpu_usage_seconds_total{${containerMatchers(sel)}}[${RATE_RANGE}]))`;
+    return this.usage(inner, gridOf(window), `cpu p95/p99/peak ${this.label(sel)}`);
+  }
+
+  memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    const inner = `max by (pod) (last_over_time(container_memory_working_set_bytes{${containerMatchers(sel)}}[${RATE_RANGE}]))`;
+    return this.usage(inner, gridOf(window), `memory p95/p99/peak ${this.label(sel)}`);
+  }
+
+  async memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]> {
+    // Hourly points after the first hour: start + h·3600, h ≥ 1, up to end.
+    const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
+    if (hours < 1) return [];
+    const grid: Grid = { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
+    const inner = `max by (pod) (min_over_time(container_memory_working_set_bytes{${containerMatchers(sel)}}[1h]))`;
+    const what = `memory trend ${this.label(sel)}`;
+    if (aligned(grid.start, HOUR)) {
+      const sq = subquery(inner, grid);
+      const result = await this.instant(tagged({ slope: `deriv(${sq}) * 3600`, points: `count_over_time(${sq})` }), grid.last, what);
+      return byPod(result, (pod, s) => ({ pod, slopeBytesPerHour: s.get('slope') ?? NaN, points: s.get('points') ?? 0 })).filter(
+        (p) => p.points >= 2 && Number.isFinite(p.slopeBytesPerHour),
+      );
+    }
+    const series = await this.range(inner, grid, what);
+    return this.podSeries(series)
+      .map(({ pod, t, v }) => ({ pod, slopeBytesPerHour: leastSquaresSlope(t, v) * HOUR, points: v.filter((x) => !Number.isNaN(x)).length }))
+      .filter((p) => p.points >= 2 && Number.isFinite(p.slopeBytesPerHour));
+  }
+
+  async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
+    const grid = gridOf(window);
+    const m = containerMatchers(sel);
+    const whole = duration(window.end - window.start);
+    const ratioOver = (range: string) =>
+      `max by (pod) (increase(container_cpu_cfs_throttled_periods_total{${m}}[${range}])) / max by (pod) (increase(container_cpu_cfs_periods_total{${m}}[${range}]))`;
+    const what = `cpu throttling ${this.label(sel)}`;
+    // Pods that ran in the window, so that a pod without a CPU limit (no periods series) reports 0.
+    const present = `max by (pod) (count_over_time(container_cpu_usage_seconds_total{${m}}[${whole}])) * 0`;
+    if (aligned(grid.start, grid.step) && grid.last === window.end) {
+      const result = await this.instant(
+        tagged({ ratio: ratioOver(whole), peak: `max_over_time(${subquery(ratioOver(RATE_RANGE), grid)})`, present }),
+        window.end,
+        what,
+      );
+      return byPod(result, (pod, s) => ({ pod, ratio: finiteOr0(s.get('ratio')), peak5m: finiteOr0(s.get('peak')) }));
+    }
+    const [overall, series] = await Promise.all([
+      this.instant(tagged({ ratio: ratioOver(whole), present }), window.end, what),
+      this.range(ratioOver(RATE_RANGE), grid, `${what} (5m peaks)`),
+    ]);
+    const peaks = new Map(this.podSeries(series).map(({ pod, v }) => [pod, maxOf(v)]));
+    return byPod(overall, (pod, s) => ({ pod, ratio: finiteOr0(s.get('ratio')), peak5m: finiteOr0(peaks.get(pod)) }));
+  }
+
+  async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
+    gridOf(window);
+    const m = containerMatchers(sel);
+    const kind = sel.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
+    const whole = duration(window.end - window.start);
+    const result = await this.instant(
+      tagged({
+        restarts: `max by (pod) (increase(${kind}_status_restarts_total{${m}}[${whole}]))`,
+        oom: `max by (pod) (max_over_time(${kind}_status_last_terminated_reason{${m},reason="OOMKilled"}[${whole}]))`,
+      }),
+      window.end,
+      `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`,
+    );
+    return byPod(result, (pod, s) => ({
+      pod,
+      // increase() extrapolates to the window's edges; restarts are whole numbers.
+      restarts: Math.round(finiteOr0(s.get('restarts'))),
+      oomKilled: (s.get('oom') ?? 0) > 0,
+    }));
+  }
+
+  async usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }> {
+    const grid = gridOf(window);
+    const m = containerMatchers(sel);
+    const [cpu, memory] = await Promise.all([
+      this.range(`max(max by (pod) (rate(container_cpu_usage_seconds_total{${m}}[${RATE_RANGE}])))`, grid, `cpu over time ${this.label(sel)}`),
+      this.range(
+        `max(max by (pod) (last_over_time(container_memory_working_set_bytes{${m}}[${RATE_RANGE}])))`,
+        grid,
+        `memory over time ${this.label(sel)}`,
+      ),
+    ]);
+    return { cpu: this.onGrid(cpu[0], grid), memory: this.onGrid(memory[0], grid) };
+  }
+
+  async throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput> {
+    const grid = gridOf(window);
+    const rate5m = `rate(forwarder_data_read_total{${pipelineMatchers(namespace, pipeline, vertex)}}[${RATE_RANGE}])`;
+    const perPod = `max by (pod) (${rate5m})`;
+    const what = `throughput ${pipeline}/${vertex}`;
+    const replicasQuery = aligned(grid.start, grid.step) ? `max_over_time(${subquery(`count(${perPod})`, grid)})` : undefined;
+    const [rate, replicas] = await Promise.all([
+      this.range(`sum(${dedup(rate5m)})`, grid, what),
+      replicasQuery
+        ? this.instant(replicasQuery, grid.last, `${what} (replicas)`).then((r) => finiteOr0(r[0]?.value))
+        : this.range(`count(${perPod})`, grid, `${what} (replicas)`).then((r) => finiteOr0(maxOf(r[0]?.v ?? []))),
+    ]);
+    return { rate: this.onGrid(rate[0], grid), replicas };
+  }
+
+  async processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined> {
+    gridOf(window);
+    const buckets = `forwarder_processing_time_bucket{${pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}]`;
+    const result = await this.instant(
+      `histogram_quantile(0.99, sum by (le) (${dedup(`increase(${buckets})`)}))`,
+      window.end,
+      `processing time p99 ${pipeline}`,
+    );
+    const value = result[0]?.value;
+    return value === undefined || Number.isNaN(value) ? undefined : value;
+  }
+
+  async backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number> {
+    gridOf(window);
+    const result = await this.instant(
+      `sum(${dedup(`increase(isb_jetstream_isFull_total{${pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}])`)})`,
+      window.end,
+      `back pressure ${pipeline}`,
+    );
+    return finiteOr0(result[0]?.value);
+  }
+
+  async errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>> {
+    gridOf(window);
+    const m = pipelineMatchers(namespace, pipeline);
+    const whole = duration(window.end - window.start);
+    // increase() drops the metric name: one tagged sub-expression per counter, in one query.
+    const result = await this.instant(
+      tagged(Object.fromEntries(ERROR_COUNTERS.map((name) => [name, `sum(${dedup(`increase(${name}{${m}}[${whole}])`)})`]))),
+      window.end,
+      `error counters ${pipeline}`,
+    );
+    const out: Record<string, number> = {};
+    for (const name of ERROR_COUNTERS) out[name] = 0;
+    for (const s of result) if (s.metric.stat) out[s.metric.stat] = finiteOr0(s.value);
+    return out;
+  }
+
+  // ---- shared shapes -------------------------------------------------------------------
+
+  /** p95, p99, peak and samples of INNER (one value per pod at each evaluation point). */
+  private async usage(inner: string, grid: Grid, what: string): Promise<PodUsage[]> {
+    if (aligned(grid.start, grid.step)) {
+      const sq = subquery(inner, grid);
+      const result = await this.instant(
+        tagged({
+          p95: `quantile_over_time(0.95, ${sq})`,
+          p99: `quantile_over_time(0.99, ${sq})`,
+          peak: `max_over_time(${sq})`,
+          samples: `count_over_time(${sq})`,
+        }),
+        grid.last,
+        what,
+      );
+      return byPod(result, (pod, s) => ({
+        pod,
+        p95: s.get('p95') ?? NaN,
+        p99: s.get('p99') ?? NaN,
+        peak: s.get('peak') ?? NaN,
+        samples: Math.round(s.get('samples') ?? 0),
+      })).filter((p) => p.samples > 0);
+    }
+    const series = await this.range(inner, grid, `${what} (unaligned window: raw points)`);
+    return this.podSeries(series)
+      .map(({ pod, v }) => ({
+        pod,
+        p95: quantile(v, 0.95),
+        p99: quantile(v, 0.99),
+        peak: maxOf(v),
+        samples: v.filter((x) => !Number.isNaN(x)).length,
+      }))
+      .filter((p) => p.samples > 0);
+  }
+
+  private podSeries(series: readonly RangeSeries[]): { pod: string; t: number[]; v: number[] }[] {
+    return series
+      .map((s) => ({ pod: s.metric.pod ?? '', t: s.t, v: s.v }))
+      .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+  }
+
+  /** A range result laid onto every evaluation point of the grid, NaN where it has no point. */
+  private onGrid(series: RangeSeries | undefined, grid: Grid): Series {
+    const t = Array.from({ length: grid.count }, (_, k) => grid.start + k * grid.step);
+    const values = new Array<number>(grid.count).fill(NaN);
+    if (series) {
+      for (let i = 0; i < series.t.length; i++) {
+        const k = Math.round((series.t[i] - grid.start) / grid.step);
+        if (k >= 0 && k < grid.count) values[k] = series.v[i];
+      }
+    }
+    return { t, values };
+  }
+
+  /** The pod pattern with its regex parts as `*`, then the container: `batch-map-soak-batch-cat-*-*` + `/udf`. */
+  private label(sel: ContainerSelector): string {
+    const pods = sel.podPattern
+      .replace(/^\^|\$$/g, '')
+      .replace(/\[[^\]]*\](\{\d+(,\d*)?\}|[+*?])?|\\[dws][+*?]?|\.[+*]|\{\d+(,\d*)?\}/g, '*')
+      .replace(/\\(.)/g, '$1');
+    return `${pods}/${sel.container}`;
+  }
+
+  // ---- HTTP ----------------------------------------------------------------------------
+
+  private async instant(query: string, time: number, what: string): Promise<InstantSample[]> {
+    const data = await this.call('/api/v1/query', { query, time: String(time) }, what);
+    switch (data.resultType) {
+      case 'vector':
+        return (data.result as any[]).map((r) => ({ metric: r.metric ?? {}, value: parseValue(r.value[1]) }));
+      case 'scalar':
+        return [{ metric: {}, value: parseValue(data.result[1]) }];
+      default:
+        throw new SourceUnavailableError(`Prometheus at ${this.base} answered ${data.resultType} to an instant query (${query})`);
+    }
+  }
+
+  /** query_range over the grid, split into requests of at most MAX_RANGE_POINTS points. */
+  private async range(query: string, grid: Grid, what: string): Promise<RangeSeries[]> {
+    const bySeries = new Map<string, { metric: Labels; t: number[]; v: number[] }>();
+    const chunks = Math.ceil(grid.count / MAX_RANGE_POINTS);
+    for (let c = 0; c < chunks; c++) {
+      const from = grid.start + c * MAX_RANGE_POINTS * grid.step;
+      const to = Math.min(grid.last, from + (MAX_RANGE_POINTS - 1) * grid.step);
+      const params = { query, start: String(from), end: String(to), step: String(grid.step) };
+      const data = await this.call('/api/v1/query_range', params, chunks > 1 ? `${what} [${c + 1}/${chunks}]` : what);
+      if (data.resultType !== 'matrix') {
+        throw new SourceUnavailableError(`Prometheus at ${this.base} answered ${data.resultType} to a range query (${query})`);
+      }
+      for (const r of data.result as any[]) {
+        const metric: Labels = r.metric ?? {};
+        const key = JSON.stringify(Object.entries(metric).sort());
+        const entry = bySeries.get(key) ?? { metric, t: [], v: [] };
+        for (const [t, v] of r.values as [number, string][]) {
+          entry.t.push(Number(t));
+          entry.v.push(parseValue(v));
+        }
+        bySeries.set(key, entry);
+      }
+    }
+    return [...bySeries.values()];
+  }
+
+  private async call(path: string, params: Record<string, string>, what: string): Promise<any> {
+    this.onProgress?.(what);
+    const url = `${this.base}${path}`;
+    const query = snippet(params.query ?? '', 600);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const began = performance.now();
+    this.stats.queries++;
+    try {
+      let text: string;
+      let status: number;
+      let statusText: string;
+      try {
+        const fetchImpl = this.fetchImpl; // called unbound, as the global fetch expects
+        const response = await fetchImpl(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: new URLSearchParams(params).toString(),
+          signal: controller.signal,
+        });
+        status = response.status;
+        statusText = response.statusText;
+        text = await response.text();
+      } catch (error) {
+        if (controller.signal.aborted) {
+          throw new SourceUnavailableError(`Prometheus at ${this.base} did not answer within ${this.timeoutMs / 1000}s (${query})`);
+        }
+        throw new SourceUnavailableError(`Prometheus at ${this.base} is unreachable: ${describeError(error)}`);
+      }
+      let body: any;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (body && body.status === 'error') {
+        const kind = body.errorType ? `${body.errorType}: ` : '';
+        throw new SourceUnavailableError(`Prometheus at ${this.base} rejected the query: ${kind}${body.error ?? 'no error text'} (${query})`);
+      }
+      if (status < 200 || status >= 300) {
+        throw new SourceUnavailableError(
+          `Prometheus at ${this.base} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}: ${snippet(text) || 'empty body'} (${query})`,
+        );
+      }
+      if (!body || body.status !== 'success' || body.data === undefined) {
+        throw new SourceUnavailableError(`Prometheus at ${this.base} sent something that is not a Prometheus API answer: ${snippet(text)}`);
+      }
+      return body.data;
+    } finally {
+      clearTimeout(timer);
+      this.stats.totalMs += performance.now() - began;
+    }
+  }
+}
+
+function finiteOr0(value: number | undefined): number {
+  return value === undefined || !Number.isFinite(value) ? 0 : value;
+}

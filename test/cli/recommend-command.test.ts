@@ -1,0 +1,165 @@
+/**
+ * `numaflow-soak recommend` and `numaflow-soak verdict`, run in-process through `main`
+ * (output captured), on the embedded datasets; `--write` runs against a temporary copy of
+ * stacks/.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
+import { capture, tempDir, tempProject } from '../support/diff';
+
+const recommend = (...argv: string[]) => capture(() => main(['recommend', ...argv]));
+const verdict = (...argv: string[]) => capture(() => main(['verdict', ...argv]));
+
+describe('numaflow-soak recommend', () => {
+  it('recommends from the embedded default with no Prometheus: exit 0, a Markdown table on stdout, progress on stderr', async () => {
+    const { code, stdout, stderr } = await recommend();
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak recommend: 8 container(s) resized');
+    expect(stdout).toContain('Data: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:00:00Z to 2025-07-06T00:00:00Z, every 60s. Target 50,000 msg/s.');
+    expect(stdout).toContain('| container | status | requests (cpu / memory) | limits (cpu / memory) | basis |');
+    expect(stdout).toContain('| batch-cat/udf | changed | 2 / 8Gi → **1720m / 100Mi** | 4 / 16Gi → **2080m / 100Mi** |');
+    expect(stdout).toContain('| batch-cat | changed | 18-18 → **18-23** |');
+    expect(stdout).toContain('- buffer volume (could-shrink):');
+    expect(stdout).toContain('Reproduce: `npx numaflow-soak recommend --embedded --start 2025-07-01T00:00:00Z --end 2025-07-06T00:00:00Z`');
+    expect(stderr).toContain('recommend: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:00:00Z to 2025-07-06T00:00:00Z, step 60s\n');
+    expect(stderr).toContain('measuring batch-cat/udf (pipeline.batchMap.udf) [4/9]');
+  });
+
+  it('prints the documented JSON with --format json', async () => {
+    const { code, stdout } = await recommend('--embedded', '--format', 'json', '--quiet');
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'source', 'window', 'names', 'target', 'insufficientData', 'reasons', 'policy', 'containers', 'replicas', 'partitions', 'volume']);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.insufficientData).toBe(false);
+    const udf = doc.containers.find((c: { path: string }) => c.path === 'pipeline.batchMap.udf');
+    expect(udf).toMatchObject({
+      label: 'batch-cat/udf',
+      container: 'udf',
+      role: 'user',
+      status: 'changed',
+      current: { requests: { cpu: '2', memory: '8Gi' }, limits: { cpu: '4', memory: '16Gi' } },
+      recommended: { requests: { cpu: '1720m', memory: '100Mi' }, limits: { cpu: '2080m', memory: '100Mi' } },
+      basis: { cpu: { statistic: 'p95', percentile: 95, headroomPercent: 20, samples: 7201, pods: 18 }, memory: { statistic: 'peak', percentile: 100, headroomPercent: 15 } },
+      flags: ['memory-floor'],
+    });
+    expect(doc.replicas.map((x: { vertex: string; recommended: unknown }) => [x.vertex, x.recommended])).toEqual([
+      ['in', { min: 10, max: 10 }],
+      ['batch-cat', { min: 18, max: 23 }],
+      ['out', { min: 6, max: 8 }],
+    ]);
+    expect(doc.volume).toMatchObject({ current: '40Gi', recommended: '4Gi', status: 'could-shrink', requiresRecreate: true });
+    expect(doc.partitions).toMatchObject({ current: 12, status: 'ok' });
+  });
+
+  it('exits 6 with nothing written when the window is too short to size from', async () => {
+    const root = tempProject();
+    const before = fs.readFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8');
+    const { code, stdout, stderr } = await recommend('--history-duration', '2h', '--write', '--root', root, '--quiet');
+    expect(code).toBe(6);
+    expect(stdout).toContain('**Too little data: nothing is recommended or written.**');
+    expect(stderr).toBe('numaflow-soak recommend: too little data, nothing recommended or written: the window is 2.0 h; the policy needs at least 24 h of history\n');
+    expect(fs.readFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8')).toBe(before);
+    expect(fs.existsSync(path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json'))).toBe(false);
+  });
+
+  it('exits 4 with one line when the Prometheus cannot be reached', async () => {
+    const { code, stdout, stderr } = await recommend('--prometheus-url', 'http://127.0.0.1:9', '--quiet', '--timeout', '5s');
+    expect(code).toBe(4);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')).toHaveLength(2);
+    expect(stderr).toMatch(/^numaflow-soak recommend: data source unavailable: .*127\.0\.0\.1:9.*\n$/);
+  });
+
+  it('--write updates the rightsized stack and its provenance; a second run changes nothing', async () => {
+    const root = tempProject();
+    const file = path.join(root, 'stacks', 'Pulumi.rightsized.yaml');
+    // Start from the hand-written rightsized stack the recommender first replaced.
+    fs.copyFileSync(path.join(__dirname, '..', 'fixtures', 'provisional-rightsized.yaml'), file);
+    const provenance = path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json');
+    const first = await recommend('--write', '--root', root, '--quiet', '--output', path.join(tempDir(), 'r.md'));
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/wrote .*Pulumi\.rightsized\.yaml \(30 values changed\) and .*Pulumi\.rightsized\.provenance\.json\n$/);
+    const [yaml, json] = [fs.readFileSync(file, 'utf8'), fs.readFileSync(provenance, 'utf8')];
+    const second = await recommend('--write', '--root', root, '--quiet');
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/\(0 values changed\)/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(yaml);
+    expect(fs.readFileSync(provenance, 'utf8')).toBe(json);
+    // The diff report reads the provenance back without complaint.
+    const diff = await capture(() => main(['diff', '--root', root, '--format', 'json']));
+    expect(diff.stderr).not.toContain('provenance');
+    expect(JSON.parse(diff.stdout).provenance.source).toBe('embedded:soak-steady-5d-120s-seed1817');
+  });
+
+  it('sizes from a non-default policy given on the command line', async () => {
+    const { stdout } = await recommend('--quiet', '--format', 'json', '--cpu-headroom', '50', '--cpu-percentile', '99', '--cpu-limit', 'ratio');
+    const doc = JSON.parse(stdout);
+    expect(doc.policy).toMatchObject({ cpuHeadroomPercent: 50, cpuPercentile: 0.99, cpuLimitPolicy: 'ratio' });
+    const udf = doc.containers.find((c: { path: string }) => c.path === 'pipeline.batchMap.udf');
+    expect(udf.basis.cpu.statistic).toBe('p99');
+  });
+
+  it.each([
+    [['--embedded', '--prometheus-url', 'http://x:9090'], 'numaflow-soak recommend: --prometheus-url and --embedded are two sources; give one'],
+    [['--history-duration', '5 days'], "numaflow-soak recommend: option '--history-duration' expects a duration such as 5d, 36h, 90m or 60s (got '5 days')"],
+    [['--start', 'yesterday'], "numaflow-soak recommend: option '--start' expects an ISO 8601 time (2025-07-01T00:00:00Z) or unix seconds (got 'yesterday')"],
+    [['--start', '2025-07-02T00:00:00Z', '--history-duration', '1d'], 'numaflow-soak recommend: give --start (and --end) or --history-duration, not both'],
+    [['--cpu-percentile', '90'], "numaflow-soak recommend: option '--cpu-percentile' expects one of 95, 99, 100 (got '90')"],
+    [['--prometheus-url', 'prometheus:9090'], "numaflow-soak recommend: --prometheus-url expects an http(s) URL (got 'prometheus:9090')"],
+  ])('refuses %j with one line, exit 1', async (argv, message) => {
+    const { code, stdout, stderr } = await recommend(...argv);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`${message}\n`);
+  });
+
+  it('is listed in the usage, with --help of its own', async () => {
+    const usage = await capture(() => main(['help']));
+    expect(usage.stdout).toContain('  recommend right-size the soaked plan');
+    expect(usage.stdout).toContain('  verdict   judge the soak');
+    const help = await recommend('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: numaflow-soak recommend [options]');
+    expect(help.stdout).toContain('--prometheus-url <url>');
+    expect(help.stdout).toContain('exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 6 too little data');
+  });
+});
+
+describe('numaflow-soak verdict', () => {
+  it('passes the embedded default soak: exit 0 and one line per check', async () => {
+    const { code, stdout } = await verdict('--quiet');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: PASSED');
+    expect(stdout).toContain('| restarts | ✅ pass | 0 over 97 pod containers | 0, init containers and sidecars included |');
+    expect(stdout).toMatch(/\| throughput \| ✅ pass \| p5 49,\d{3} msg\/s/);
+    expect(stdout).toContain('| memory-trend | ✅ pass |');
+  });
+
+  it('exits 5 on the OOM scenario, and says so in JSON', async () => {
+    const { code, stdout } = await verdict('--quiet', '--scenario', 'oom', '--format', 'json');
+    expect(code).toBe(5);
+    const doc = JSON.parse(stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, passed: false, insufficientData: false, target: 50000 });
+    expect(doc.lines.find((l: { check: string }) => l.check === 'oom-kills')).toMatchObject({ status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)' });
+  });
+
+  it('exits 6 on a window too short to judge', async () => {
+    const { code, stdout } = await verdict('--quiet', '--history-duration', '6h');
+    expect(code).toBe(6);
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: TOO LITTLE DATA');
+  });
+
+  it('exits 4 when nothing listens at the Prometheus URL (connection refused)', async () => {
+    // A port that was free a moment ago: connecting to it is refused.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const { code, stderr } = await verdict('--prometheus-url', `http://127.0.0.1:${port}`, '--quiet', '--timeout', '5s');
+    expect(code).toBe(4);
+    expect(stderr).toMatch(/^numaflow-soak verdict: data source unavailable: /);
+  });
+});
