@@ -24,6 +24,8 @@ import { SourceUnavailableError, type ContainerSelector, type MetricsSource, typ
 import { PrometheusSource } from '../../src/recommend/prometheus';
 import { podContainers, vertexPodPattern, type MeasuredContainer } from '../../src/recommend/selectors';
 import { loadStackFile, stackFile } from '../../src/plan/load';
+import { recommendPlan } from '../../src/recommend/recommend';
+import { soakVerdict } from '../../src/recommend/verdict';
 import { freePort, startPrometheus, type RunningPrometheus } from '../support/prometheus';
 
 jest.setTimeout(180_000);
@@ -157,6 +159,51 @@ describe('PrometheusSource and EmbeddedSource agree on the default steady datase
     const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
     expect(mean).toBeGreaterThan(49_500);
     expect(mean).toBeLessThan(50_500);
+  });
+});
+
+describe('the two paths give the same recommendation and verdict', () => {
+  test('recommendPlan sizes every container, replica count and advice identically from Prometheus and from the embedded dataset', async () => {
+    const window = wholeWindow(steady, 60);
+    const [fromEmbedded, fromPrometheus] = await Promise.all([
+      recommendPlan({ plan, source: new EmbeddedSource(steady), window }),
+      recommendPlan({ plan, source: source(), window }),
+    ]);
+    const sizes = (r: typeof fromEmbedded) => ({
+      insufficientData: r.insufficientData,
+      containers: r.containers.map((c) => ({
+        path: c.path,
+        status: c.status,
+        requests: `${c.recommended.requests.cpu} / ${c.recommended.requests.memory}`,
+        limits: `${c.recommended.limits.cpu} / ${c.recommended.limits.memory}`,
+        notes: c.notes,
+      })),
+      // Measured rates differ only in float summation order (about 1e-10 relative).
+      replicas: r.replicas.map((x) =>
+        Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(9)) : v])),
+      ),
+      partitions: r.partitions,
+      volume: r.volume,
+    });
+    expect(fromPrometheus.source).toBe(server.url);
+    expect(fromEmbedded.source).toMatch(/^embedded:/);
+    expect(sizes(fromPrometheus)).toEqual(sizes(fromEmbedded));
+    // Not vacuous: the steady soak changes most containers.
+    expect(fromEmbedded.containers.filter((c) => c.status === 'changed').length).toBeGreaterThan(5);
+    // The evidence agrees too: the sample counts behind every number.
+    const samples = (r: typeof fromEmbedded) =>
+      Object.fromEntries(Object.entries(r.provenance.containers).map(([path, o]) => [path, [o.cpu?.samples, o.memory?.samples]]));
+    expect(samples(fromPrometheus)).toEqual(samples(fromEmbedded));
+  });
+
+  test('soakVerdict gives the same lines from Prometheus and from the embedded dataset', async () => {
+    const window = wholeWindow(steady, 60);
+    const [fromEmbedded, fromPrometheus] = await Promise.all([
+      soakVerdict({ plan, source: new EmbeddedSource(steady), window }),
+      soakVerdict({ plan, source: source(), window }),
+    ]);
+    expect(fromPrometheus.passed).toBe(true);
+    expect(fromPrometheus.lines.map((l) => [l.check, l.status, l.measured])).toEqual(fromEmbedded.lines.map((l) => [l.check, l.status, l.measured]));
   });
 });
 
