@@ -23,6 +23,7 @@
  * merged by their maximum at each point (`max by (pod)`).
  */
 import type { RawSeries, SoakDataset } from './dataset';
+import { ERROR_COUNTERS } from './metrics';
 import type {
   ContainerSelector,
   MetricsSource,
@@ -40,8 +41,6 @@ import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, mi
 export const RATE_RANGE_SECONDS = 300;
 /** The bucket of `min_over_time(…[1h])` for memory trends, in seconds. */
 export const TREND_BUCKET_SECONDS = 3600;
-/** The error counters `errorCounts` reports, always all of them. */
-export const ERROR_COUNTERS = ['forwarder_read_error_total', 'forwarder_write_error_total', 'forwarder_udf_error_total'] as const;
 
 export class EmbeddedSource implements MetricsSource {
   readonly description: string;

@@ -21,6 +21,9 @@
  *   under `kube_pod_init_container_*`; `ContainerSelector.sidecar` says which to read.
  */
 
+/** The error counters `errorCounts` reports, always all of them. */
+export const ERROR_COUNTERS = ['forwarder_read_error_total', 'forwarder_write_error_total', 'forwarder_udf_error_total'] as const;
+
 /** Which pods and container of the soak a question is about. */
 export interface ContainerSelector {
   readonly namespace: string;

@@ -52,7 +52,7 @@ import {
   type TimeWindow,
   type VertexThroughput,
 } from './metrics';
-import { ERROR_COUNTERS } from './embedded';
+import { ERROR_COUNTERS } from './metrics';
 import { leastSquaresSlope, maxOf, quantile } from './stats';
 
 export interface PrometheusSourceOptions {

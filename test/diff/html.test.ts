@@ -17,6 +17,7 @@ import type { Manifest } from '../../src/diff/semantic';
 import { Bytes } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
 import { loadVariant, ROOT, synthPlan } from '../support/synth';
+import { mulberry32 } from '../../src/recommend/dataset';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -27,17 +28,6 @@ const BROWSER_TIMEOUT = 60_000;
 // Fixtures
 // ---------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so the usage fixture is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** p95, p99, peak and count of a sample, nearest-rank percentiles. */
 function stats(values: readonly number[]): UsageStats {
@@ -57,7 +47,7 @@ const MiB = 1024 ** 2;
  * 70 MiB, creeping up slowly with a garbage-collection sawtooth, under the 100Mi limit.
  */
 function udfObservation(): ContainerObservation {
-  const random = seeded(1817);
+  const random = mulberry32(1817);
   const t: number[] = [];
   const cpu: number[] = [];
   const memory: number[] = [];

@@ -1,4 +1,5 @@
 import { Bytes, type ByteFormat, Cpu, Duration, QuantityError } from '../../src/plan/quantity';
+import { mulberry32 } from '../../src/recommend/dataset';
 
 describe('Cpu', () => {
   it.each([
@@ -165,20 +166,9 @@ describe('Bytes', () => {
   });
 });
 
-/** A small seeded generator (mulberry32), so a failing case is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Bytes canonical form (property)', () => {
-  const next = random(0x50a4);
+  const next = mulberry32(0x50a4);
   const int = (below: number) => Math.floor(next() * below);
   /** Unit sizes of both families, so each family also sees amounts the other family divides. */
   const units = [1, 1000, 1024, 1000 ** 2, 1024 ** 2, 1000 ** 3, 1024 ** 3, 1000 ** 4, 1024 ** 4, 1000 ** 5, 1024 ** 5];

@@ -1,5 +1,6 @@
 import { defaultDataset, generateSoakDataset, LEAK_BYTES_PER_HOUR, OOM_REPLICA, SOAK_NAMES, type SoakDataset } from '../../src/recommend/dataset';
-import { EmbeddedSource, ERROR_COUNTERS, evaluationTimes } from '../../src/recommend/embedded';
+import { EmbeddedSource, evaluationTimes } from '../../src/recommend/embedded';
+import { ERROR_COUNTERS } from '../../src/recommend/metrics';
 import type { ContainerSelector, TimeWindow } from '../../src/recommend/metrics';
 
 const NS = SOAK_NAMES.namespace;
