@@ -33,6 +33,9 @@ export const RIGHTSIZED_VARIANT = 'rightsized';
 /** Length of the window when only a Prometheus URL is given: the soak's 5 days. */
 export const DEFAULT_HISTORY = '5d';
 
+/** Left out at the start of the window by default (`--warm-up`). */
+export const DEFAULT_WARM_UP = '10m';
+
 /** Options `recommend` and `verdict` share: where the data is, which soak, which window. */
 export const SOURCE_OPTIONS = {
   'prometheus-url': { type: 'string', value: '<url>', description: 'Prometheus to read the soak from (default: the embedded dataset)' },
@@ -45,6 +48,7 @@ export const SOURCE_OPTIONS = {
   start: { type: 'string', value: '<time>', description: 'window start, ISO 8601 or unix seconds' },
   end: { type: 'string', value: '<time>', description: 'window end (default: now, or the embedded dataset\'s end)' },
   'history-duration': { type: 'string', value: '<duration>', description: `window length ending at --end, e.g. 5d, 36h (default with Prometheus: ${DEFAULT_HISTORY}; embedded: the whole dataset)` },
+  'warm-up': { type: 'string', value: '<duration>', default: DEFAULT_WARM_UP, description: 'left out at the start of the window: a Numaflow writer starts with its buffer marked full until its first check (rust/numaflow-core/src/pipeline/isb/jetstream/js_writer.rs), and pods start up' },
   step: { type: 'string', value: '<duration>', default: '60s', description: 'evaluation step' },
   target: { type: 'string', value: '<msg/s>', description: "throughput target (default: the plan's generator rate)" },
   timeout: { type: 'string', value: '<duration>', default: '30s', description: 'per-query timeout for Prometheus' },
@@ -89,11 +93,11 @@ const DURATION_PART = /(\d+(?:\.\d+)?)([dhms])/g;
 const UNIT: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
 
 /** `5d`, `36h`, `1d12h`, `90m`, `60s` in seconds. */
-export function parseDurationSeconds(command: string, option: string, text: string): number {
+export function parseDurationSeconds(command: string, option: string, text: string, zeroAllowed = false): number {
   if (!DURATION.test(text)) throw new UsageError(`numaflow-soak ${command}: option '--${option}' expects a duration such as 5d, 36h, 90m or 60s (got '${text}')`);
   let seconds = 0;
   for (const [, n, unit] of text.matchAll(DURATION_PART)) seconds += Number(n) * UNIT[unit];
-  if (!(seconds > 0)) throw new UsageError(`numaflow-soak ${command}: option '--${option}' must be longer than zero (got '${text}')`);
+  if (!(seconds > 0) && !(zeroAllowed && seconds === 0)) throw new UsageError(`numaflow-soak ${command}: option '--${option}' must be longer than zero (got '${text}')`);
   return seconds;
 }
 
@@ -151,10 +155,11 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
   else if (history !== undefined) from = end - parseDurationSeconds(command, 'history-duration', history);
   else if (span !== undefined && givenEnd === undefined) from = span.start;
   else from = end - parseDurationSeconds(command, 'history-duration', DEFAULT_HISTORY);
-  if (!(end > from)) fail(`the window is empty: start ${isoTime(from)} is not before end ${isoTime(end)}`);
-  leading.push('--start', isoTime(from), '--end', isoTime(end));
-  progress(`${command}: ${source.description}, ${isoTime(from)} to ${isoTime(end)}, step ${step}s`);
-  return { plan, root, names, source, window: { start: from, end, stepSeconds: step }, ...(target !== undefined ? { target } : {}), progress, leading };
+  const warmUp = parseDurationSeconds(command, 'warm-up', v['warm-up'] ?? DEFAULT_WARM_UP, true);
+  if (!(end > from + warmUp)) fail(`the window is empty: start ${isoTime(from)}${warmUp > 0 ? ` plus the warm-up (${v['warm-up'] ?? DEFAULT_WARM_UP})` : ''} is not before end ${isoTime(end)}`);
+  leading.push('--start', isoTime(from), '--end', isoTime(end), '--warm-up', v['warm-up'] ?? DEFAULT_WARM_UP);
+  progress(`${command}: ${source.description}, ${isoTime(from + warmUp)} (after a ${warmUp}s warm-up) to ${isoTime(end)}, step ${step}s`);
+  return { plan, root, names, source, window: { start: from + warmUp, end, stepSeconds: step }, ...(target !== undefined ? { target } : {}), progress, leading };
 }
 
 /** Runs a command's async body, turning the errors a user can act on into one line and an exit code. */
@@ -183,7 +188,7 @@ export async function runSoakCommand(command: string, body: () => Promise<number
 export function reproduceLine(command: string, inputs: SoakInputs, argv: readonly string[], flags: readonly string[] = []): string {
   const booleans = new Set(['embedded', 'quiet', ...flags].map((f) => `--${f}`));
   const rest = argv.filter((a) => !booleans.has(a));
-  return reproduceCommand(command, inputs.leading, rest, ['prometheus-url', 'scenario', 'start', 'end', 'history-duration', 'output']);
+  return reproduceCommand(command, inputs.leading, rest, ['prometheus-url', 'scenario', 'start', 'end', 'history-duration', 'warm-up', 'output']);
 }
 
 /** Writes a command's result to --output (atomically) or stdout. */

@@ -24,6 +24,7 @@ import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
 import { EXIT } from './exit-codes';
 import { reproduceCommand, writeFileAtomic } from './output';
 import { renderVerdictMarkdown } from './verdict-command';
+import { DEFAULT_WARM_UP, parseDurationSeconds } from './recommend-command';
 
 export const REPORT_SPEC = {
   name: 'report',
@@ -64,7 +65,8 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   const verdict = await soakVerdict({
     plan: plans[0].plan,
     source: new EmbeddedSource(dataset),
-    window: { start: dataset.start, end: dataset.end, stepSeconds: 60 },
+    // The same warm-up `verdict` leaves out by default.
+    window: { start: dataset.start + parseDurationSeconds('report', 'warm-up', DEFAULT_WARM_UP), end: dataset.end, stepSeconds: 60 },
   });
   process.stdout.write(`${renderVerdictMarkdown(verdict, 'numaflow-soak verdict --embedded')}\n`);
   process.stdout.write(renderMarkdown(report, { reproduce: reproduceCommand('report', [], argv, ['outdir', 'html']) }));

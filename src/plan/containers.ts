@@ -34,7 +34,8 @@ export function sizedContainers(plan: SoakPlan): SizedContainer[] {
   add('pipeline.sink.numa', 'sink', 'numa', pipeline.sink.numa);
   if (pipeline.sink.udsink) add('pipeline.sink.udsink.resources', 'sink', 'udsink', pipeline.sink.udsink.resources);
   add('pipeline.daemon', 'daemon', 'init', pipeline.daemon, true);
-  add('pipeline.daemon', 'daemon', 'main', pipeline.daemon);
+  // The daemon's container is `numa` (numaflow v1.8.3 pkg/apis/numaflow/v1alpha1/const.go CtrMain).
+  add('pipeline.daemon', 'daemon', 'numa', pipeline.daemon);
   add('buffer.containers.main', 'buffer', 'main', buffer.containers.main);
   add('buffer.containers.reloader', 'buffer', 'reloader', buffer.containers.reloader);
   add('buffer.containers.metrics', 'buffer', 'metrics', buffer.containers.metrics);

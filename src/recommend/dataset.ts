@@ -11,6 +11,22 @@
  * by the dataset seed and the series' identity), so a scenario leaves every series it does
  * not touch byte-for-byte identical to steady.
  *
+ * Label sets follow upstream, as recorded in the metrics contract (src/metrics/contract.ts):
+ * Numaflow v1.8.3's data-plane series carry `pipeline`, `vertex`, `vertex_type`, `replica`
+ * plus `partition_name` (ISB readers: the stream; the sink's writes: the vertex) or, for a
+ * source's reads, `source_partition` (the generator's partition is its replica index,
+ * rust/numaflow-core/src/source/generator.rs); `isb_jetstream_*` carry `buffer` only; the
+ * PodMonitor scrape adds `namespace`, `pod`, `container="numa"`, `endpoint`, `job`,
+ * `instance`. Counters are created lazily, so error and drop series exist only in the
+ * scenarios that increment them. cAdvisor and kube-state-metrics series carry their
+ * exporters' labels and kube-prometheus-stack's target labels.
+ *
+ * Modelled, not measured: every number beyond the seed report's averages (the shapes of the
+ * CPU and memory curves, latencies, backlog levels) is a modelling choice. Simplifications:
+ * each vertex pod's reads and its `forwarder_processing_time` are one series on one
+ * partition (replica mod partitions; upstream every replica reads every partition, and the
+ * sums are what the checks read); each buffer's pending count is reported by one writer pod.
+ *
  * Realism the sources must cope with, as in a real cluster:
  * - several scrape timestamps per target, not aligned to the evaluation grid, ms jitter;
  * - a duplicate copy of some cAdvisor series under a second job (`cadvisor-dup`);
@@ -20,8 +36,19 @@
  * - termination-reason series exist only once a termination happened, as in ksm.
  */
 
-export type Scenario = 'steady' | 'leak' | 'oom' | 'throttle' | 'gap';
-export const SCENARIOS: readonly Scenario[] = ['steady', 'leak', 'oom', 'throttle', 'gap'];
+/**
+ * - steady: the seed soak, passing every check after the warm-up;
+ * - leak: every batch-cat udf grows LEAK_BYTES_PER_HOUR;
+ * - oom: one udf is OOM-killed half-way;
+ * - throttle: batch-cat numa containers hit their CPU limit in bursts;
+ * - gap: a 6-hour scrape outage on day 2;
+ * - backpressure: three hours of full buffers on day 3 (isFull counted, pending at capacity);
+ * - loss: the sink drops messages for twelve hours (forwarder_drop_total, fewer writes);
+ * - backlog: pending messages and the processing lag grow all soak long;
+ * - replaced: one batch-cat pod is evicted and recreated under a new name on day 2.
+ */
+export type Scenario = 'steady' | 'leak' | 'oom' | 'throttle' | 'gap' | 'backpressure' | 'loss' | 'backlog' | 'replaced';
+export const SCENARIOS: readonly Scenario[] = ['steady', 'leak', 'oom', 'throttle', 'gap', 'backpressure', 'loss', 'backlog', 'replaced'];
 
 export interface RawSeries {
   /** The sample name as scraped, e.g. `container_cpu_usage_seconds_total`, `…_bucket`. */
@@ -94,10 +121,20 @@ export const SOAK_SHAPE = {
   /** Generator rate per source replica (rpu 5000 every 1s). */
   messagesPerSecondPerSource: 5000,
   readBatchSize: 500,
+  /** The pipeline's buffer limits (CRD defaults, numaflow-facts §1). */
+  bufferMaxLength: 30000,
+  bufferUsageLimit: 80,
 } as const;
 
-/** Bucket bounds of `forwarder_processing_time` (µs). */
-export const PROCESSING_TIME_BUCKETS: readonly number[] = [100, 500, 1000, 5000, 10000, 50000, 100000, 500000, 1000000, Infinity];
+/**
+ * Bucket bounds of `forwarder_processing_time` (µs): `exponential_buckets_range(100.0,
+ * 60000000.0 * 20.0, 10)` (numaflow v1.8.3 rust/numaflow-core/src/metrics/mod.rs, e2e_time;
+ * the prometheus-client crate's rule: min × (max/min)^(i/(n−1))), then +Inf.
+ */
+export const PROCESSING_TIME_BUCKETS: readonly number[] = [
+  ...Array.from({ length: 10 }, (_, i) => 100 * (1.2e9 / 100) ** (i / 9)),
+  Infinity,
+];
 
 /** Which batch-cat replica the `oom` scenario kills. */
 export const OOM_REPLICA = 5;
@@ -113,6 +150,24 @@ export const LEAK_BYTES_PER_HOUR = 4e6;
 export const LEAD_IN_SECONDS = 600;
 /** Hours of the day-2 outage in the `gap` scenario: [day 2 10:00, day 2 16:00) UTC. */
 export const GAP_HOURS = { fromHour: 24 + 10, toHour: 24 + 16 } as const;
+/** Hours of full buffers in the `backpressure` scenario: [day 3 10:00, day 3 13:00) UTC. */
+export const BACK_PRESSURE_HOURS = { fromHour: 48 + 10, toHour: 48 + 13 } as const;
+/** Hours the sink drops LOSS_SHARE of its messages in the `loss` scenario: [day 3 00:00, day 3 12:00). */
+export const LOSS_HOURS = { fromHour: 48, toHour: 48 + 12 } as const;
+export const LOSS_SHARE = 0.01;
+/** The drop reason of a sink that gave up (numaflow v1.8.3 rust/numaflow-core/src/sinker/sink.rs). */
+export const SINK_DROP_REASON = 'Retries exhausted in the Sink';
+/** Growth of each batch-cat partition's pending messages over the `backlog` soak, and of the lag (ms). */
+export const BACKLOG_GROWTH = { pendingPerPartition: 10_000, lagMs: 20 * 60_000 } as const;
+/** The batch-cat replica the `replaced` scenario evicts, and when (hours after the start). */
+export const REPLACED = { replica: 7, atHour: 36 } as const;
+/**
+ * Writers start with their buffer marked full until their first check (numaflow v1.8.3
+ * rust/numaflow-core/src/pipeline/isb/jetstream/js_writer.rs, `is_full` starts true): in
+ * every scenario, the first source replicas count isFull write attempts for the first
+ * minutes of the soak. `--warm-up` (default 10m) leaves them out.
+ */
+export const WARM_UP_FULL = { writers: 3, seconds: 240, attemptsPerSecond: 20 } as const;
 
 // Module-level aliases of Math: under jest's vm sandbox every global lookup in a hot loop is
 // slow (generation took 15× longer with `Math.`, `NaN` or `Number.isNaN` in the loops).
@@ -202,6 +257,14 @@ interface Context {
   readonly podLevelRows: boolean;
 }
 
+/** When a pod exists: [from, to] in unix seconds (scrapes outside are dropped). */
+interface Life {
+  readonly from: number;
+  readonly to: number;
+  /** The pod started at `from` (counters from zero), rather than before the history. */
+  readonly fresh: boolean;
+}
+
 /** CPU usage (cores) of one scrape interval ending at t, and its throttled ratio. */
 interface CpuModel {
   readonly base: number;
@@ -278,8 +341,9 @@ const MONITOR: ContainerModel = {
   cpu: { base: 0.002, wave: 0, noise: 0.2, limit: 0.2, throttle: 0 },
   memory: { base: 14 * MB, sawtooth: 0.5 * MB, periodMinutes: [10, 30], noise: 0.1 * MB },
 };
-const DAEMON_MAIN: ContainerModel = {
-  container: 'main',
+/** The daemon's container is `numa` (numaflow v1.8.3 pkg/apis/numaflow/v1alpha1/const.go CtrMain). */
+const DAEMON_NUMA: ContainerModel = {
+  container: 'numa',
   sidecar: false,
   cpu: { base: 0.02, wave: 0.1, noise: 0.2, limit: 1, throttle: 0 },
   memory: { base: 45 * MB, sawtooth: 3 * MB, periodMinutes: [5, 15], noise: 0.3 * MB },
@@ -304,10 +368,11 @@ const ISB_METRICS: ContainerModel = {
 };
 
 /** Per-vertex cumulative fractions of `forwarder_processing_time` at PROCESSING_TIME_BUCKETS. */
+// Bounds: 100, 612, 3743, 22894, 140031, 856.5k, 5.24M, 32.0M, 196M, 1.2G µs, +Inf.
 const LATENCY_PROFILE: Record<'Source' | 'MapUDF' | 'Sink', readonly number[]> = {
-  Source: [0, 0.02, 0.1, 0.96, 0.994, 0.9993, 0.9999, 1, 1, 1],
-  MapUDF: [0, 0.005, 0.05, 0.93, 0.99, 0.999, 0.9998, 1, 1, 1],
-  Sink: [0, 0.03, 0.2, 0.97, 0.996, 0.9995, 1, 1, 1, 1],
+  Source: [0, 0.05, 0.9, 0.995, 0.9995, 1, 1, 1, 1, 1, 1],
+  MapUDF: [0, 0.01, 0.8, 0.993, 0.9993, 1, 1, 1, 1, 1, 1],
+  Sink: [0, 0.08, 0.93, 0.997, 0.9998, 1, 1, 1, 1, 1, 1],
 };
 
 type VertexType = keyof typeof LATENCY_PROFILE;
@@ -364,44 +429,34 @@ export function generateSoakDataset(options: SoakDatasetOptions = {}): SoakDatas
   const ns = SOAK_NAMES.namespace;
   const names = new Random(seed, 'pod-names');
   const ksmGrid = scrapeGrid(ctx, 'ksm');
+  const always: Life = { from: -Infinity, to: Infinity, fresh: false };
 
   pipelines.forEach((pipeline, pipelineIndex) => {
     const primary = pipelineIndex === 0;
     for (const vertex of vertexModels()) {
-      const histogramGrid = scrapeGrid(ctx, `hist/${pipeline}/${vertex.name}`);
-      addHistogram(ctx, histogramGrid, { namespace: ns, pipeline, vertex: vertex.name, vertex_type: vertex.type }, vertex);
-      for (let p = 0; p < vertex.partitions; p++) {
-        const buffer = `${ns}-${pipeline}-${vertex.name}-${p}`;
-        const grid = scrapeGrid(ctx, `isfull/${buffer}`);
-        addSeries(ctx, 'isb_jetstream_isFull_total', { namespace: ns, pipeline, buffer }, grid, 'counter', new Float64Array(grid.length));
-      }
       for (let replica = 0; replica < vertex.replicas; replica++) {
         const pod = `${pipeline}-${vertex.name}-${replica}-${names.chars(5)}`;
-        const podGrid = scrapeGrid(ctx, `cadvisor/${pod}`);
-        const perContainer: ContainerSeries[] = [];
-        for (const model of vertex.containers) {
-          const events = primary ? scenarioEvents(ctx, vertex.name, replica, model.container) : {};
-          const cs = containerSeries(ctx, ns, pod, model, podGrid, events);
-          perContainer.push(cs);
-          addKsm(ctx, ksmGrid, ns, pod, model, events);
-          const dup = vertex.name === SOAK_NAMES.batchMap ? replica < 3 : vertex.name === SOAK_NAMES.source && replica === 0;
-          if (ctx.duplicateScrapes && dup && model.container !== MONITOR.container) {
-            for (const s of [cs.cpu, cs.memory]) addSeries(ctx, s.metric, { ...s.labels, job: 'cadvisor-dup' }, s.t, s.type, s.v);
-          }
+        const replaced = primary && scenario === 'replaced' && vertex.name === SOAK_NAMES.batchMap && replica === REPLACED.replica;
+        if (!replaced) {
+          addVertexPod(ctx, ksmGrid, ns, pipeline, vertex, replica, pod, always, primary);
+          continue;
         }
-        addKsmInit(ctx, ksmGrid, ns, pod);
-        const podRows = vertex.name === SOAK_NAMES.batchMap ? replica < 4 : replica < 2;
-        if (ctx.podLevelRows && podRows) addPodLevelRows(ctx, ns, pod, podGrid, perContainer);
-        addNumaflowPodSeries(ctx, ns, pipeline, vertex, replica, pod);
+        // Evicted: the pod's series end; a new pod (new name, fresh counters) takes its place.
+        const at = start + REPLACED.atHour * HOUR;
+        addVertexPod(ctx, ksmGrid, ns, pipeline, vertex, replica, pod, { from: -Infinity, to: at, fresh: false }, primary);
+        addVertexPod(ctx, ksmGrid, ns, pipeline, vertex, replica, `${pipeline}-${vertex.name}-${replica}-${names.chars(5)}`, { from: at + 30, to: Infinity, fresh: true }, primary);
       }
     }
     if (primary) {
       // The pipeline daemon: a Deployment pod, `{pipeline}-daemon-{template hash}-{5}`.
       const pod = `${pipeline}-daemon-${names.chars(10)}-${names.chars(5)}`;
       const grid = scrapeGrid(ctx, `cadvisor/${pod}`);
-      containerSeries(ctx, ns, pod, DAEMON_MAIN, grid, {});
-      addKsm(ctx, ksmGrid, ns, pod, DAEMON_MAIN, {});
+      containerSeries(ctx, ns, pod, DAEMON_NUMA, grid, {}, always);
+      addKsm(ctx, ksmGrid, ns, pod, DAEMON_NUMA, {});
       addKsmInit(ctx, ksmGrid, ns, pod);
+      addPodInfo(ctx, ksmGrid, ns, pod, 'ReplicaSet', `${pipeline}-daemon-${pod.split('-').slice(-2, -1)[0]}`);
+      addDaemonSeries(ctx, ns, pipeline, pod);
+      addBufferSeries(ctx, ns, pipeline);
     }
   });
 
@@ -410,9 +465,10 @@ export function generateSoakDataset(options: SoakDatasetOptions = {}): SoakDatas
     const pod = `isbsvc-${SOAK_NAMES.buffer}-js-${i}`;
     const grid = scrapeGrid(ctx, `cadvisor/${pod}`);
     for (const model of [ISB_MAIN, ISB_RELOADER, ISB_METRICS]) {
-      containerSeries(ctx, ns, pod, model, grid, {});
+      containerSeries(ctx, ns, pod, model, grid, {}, always);
       addKsm(ctx, ksmGrid, ns, pod, model, {});
     }
+    addPodInfo(ctx, ksmGrid, ns, pod, 'StatefulSet', `isbsvc-${SOAK_NAMES.buffer}-js`);
   }
 
   const dayText = Number.isInteger(days) ? `${days}d` : `${round(days * 24)}h`;
@@ -428,6 +484,73 @@ export function generateSoakDataset(options: SoakDatasetOptions = {}): SoakDatas
     scrapeSeconds: scrape,
     series: ctx.series,
   };
+}
+
+/** One vertex pod: cAdvisor and kube-state-metrics series per container, and its Numaflow series. */
+function addVertexPod(ctx: Context, ksmGrid: Float64Array, ns: string, pipeline: string, vertex: VertexModel, replica: number, pod: string, life: Life, primary: boolean): void {
+  const podGrid = within(scrapeGrid(ctx, `cadvisor/${pod}`), life);
+  const podKsm = within(ksmGrid, life);
+  const perContainer: ContainerSeries[] = [];
+  for (const model of vertex.containers) {
+    const events = primary ? scenarioEvents(ctx, vertex.name, replica, model.container) : {};
+    const cs = containerSeries(ctx, ns, pod, model, podGrid, events, life);
+    perContainer.push(cs);
+    addKsm(ctx, podKsm, ns, pod, model, events);
+    const dup = vertex.name === SOAK_NAMES.batchMap ? replica < 3 : vertex.name === SOAK_NAMES.source && replica === 0;
+    if (ctx.duplicateScrapes && dup && model.container !== MONITOR.container) {
+      for (const s of [cs.cpu, cs.memory]) addSeries(ctx, s.metric, { ...s.labels, job: 'cadvisor-dup' }, s.t, s.type, s.v);
+    }
+  }
+  addKsmInit(ctx, podKsm, ns, pod);
+  addPodInfo(ctx, podKsm, ns, pod, 'Vertex', `${pipeline}-${vertex.name}`);
+  const podRows = vertex.name === SOAK_NAMES.batchMap ? replica < 4 : replica < 2;
+  if (ctx.podLevelRows && podRows) addPodLevelRows(ctx, ns, pod, podGrid, perContainer);
+  addNumaflowPodSeries(ctx, ns, pipeline, vertex, replica, pod, life, primary);
+}
+
+/** The scrapes of a grid that fall in a pod's life. */
+function within(grid: Float64Array, life: Life): Float64Array {
+  return life.from === -Infinity && life.to === Infinity ? grid : grid.filter((t) => t >= life.from && t <= life.to);
+}
+
+/** A pod's IP and node, derived from its name (stable, not meaningful). */
+function placement(pod: string): { readonly ip: string; readonly node: string; readonly uid: string } {
+  const h = hash32(pod);
+  const hex = (x: number) => (x >>> 0).toString(16).padStart(8, '0');
+  return {
+    ip: `10.${(h >>> 16) & 0xff}.${(h >>> 8) & 0xff}.${h & 0xff}`,
+    node: `node-${h % 6}`,
+    uid: `${hex(h)}-${hex(hash32(`${pod}/1`)).slice(0, 4)}-4${hex(hash32(`${pod}/2`)).slice(0, 3)}-8${hex(hash32(`${pod}/3`)).slice(0, 3)}-${hex(hash32(`${pod}/4`))}${hex(hash32(`${pod}/5`)).slice(0, 4)}`,
+  };
+}
+
+/** kube-state-metrics' target labels under kube-prometheus-stack (the exposition's namespace/pod win: honorLabels). */
+const KSM_TARGET = { endpoint: 'http', instance: '10.0.0.9:8080', job: 'kube-state-metrics', service: 'kube-prometheus-stack-kube-state-metrics' } as const;
+
+/** `kube_pod_info` while the pod exists (kube-state-metrics internal/store/pod.go). */
+function addPodInfo(ctx: Context, grid: Float64Array, namespace: string, pod: string, createdByKind: string, createdByName: string): void {
+  const { ip, node, uid } = placement(pod);
+  addSeries(
+    ctx,
+    'kube_pod_info',
+    {
+      namespace,
+      pod,
+      uid,
+      host_ip: `192.168.0.${hash32(node) % 250}`,
+      pod_ip: ip,
+      node,
+      created_by_kind: createdByKind,
+      created_by_name: createdByName,
+      priority_class: '',
+      host_network: 'false',
+      container: 'kube-state-metrics',
+      ...KSM_TARGET,
+    },
+    grid,
+    'gauge',
+    new Float64Array(grid.length).fill(1),
+  );
 }
 
 let memoizedDefault: SoakDataset | undefined;
@@ -498,9 +621,10 @@ function containerSeries(
   model: ContainerModel,
   grid: Float64Array,
   events: ContainerEvents,
+  life: Life,
 ): ContainerSeries {
   const n = grid.length;
-  const labels = { namespace, pod, container: model.container, job: 'kubelet' };
+  const labels = cadvisorLabels(namespace, pod, model.container);
   const cpuRng = new Random(ctx.seed, `cpu/${pod}/${model.container}`);
   const memRng = new Random(ctx.seed, `mem/${pod}/${model.container}`);
   const cfsRng = new Random(ctx.seed, `cfs/${pod}/${model.container}`);
@@ -528,7 +652,7 @@ function containerSeries(
   const throttledV = new Float64Array(n);
   const memV = new Float64Array(n);
   // The container has been running for a while when the soak's history starts.
-  const uptime = (1 + cpuRng.uniform(0, 2)) * HOUR * 6;
+  const uptime = life.fresh ? 0 : (1 + cpuRng.uniform(0, 2)) * HOUR * 6;
   let cpuCounter = cpuBase * uptime;
   let periods = round(10 * uptime);
   let throttled = round(periods * cpu.throttle);
@@ -583,11 +707,34 @@ function containerSeries(
     memV[j] = max(1 * MB, round(bytes));
   }
 
-  const cpuSeries = addSeries(ctx, 'container_cpu_usage_seconds_total', labels, grid, 'counter', cpuV);
+  const cpuSeries = addSeries(ctx, 'container_cpu_usage_seconds_total', { ...labels, cpu: 'total' }, grid, 'counter', cpuV);
   const memorySeries = addSeries(ctx, 'container_memory_working_set_bytes', labels, grid, 'gauge', memV);
   addSeries(ctx, 'container_cpu_cfs_periods_total', labels, grid, 'counter', periodsV);
   addSeries(ctx, 'container_cpu_cfs_throttled_periods_total', labels, grid, 'counter', throttledV);
   return { cpu: cpuSeries, memory: memorySeries, cores };
+}
+
+/**
+ * cAdvisor's labels through the kubelet (kubernetes pkg/kubelet/server/server.go
+ * containerPrometheusLabelsFunc) and kube-prometheus-stack's kubelet target labels.
+ */
+function cadvisorLabels(namespace: string, pod: string, container: string): Record<string, string> {
+  const { node, uid } = placement(pod);
+  const cgroup = `/kubepods/burstable/pod${uid}${container === '' ? '' : `/${hash32(`${pod}/${container}`).toString(16)}`}`;
+  return {
+    namespace,
+    pod,
+    container,
+    id: cgroup,
+    image: container === '' ? '' : `registry.example/${container}:modelled`,
+    name: container === '' ? '' : `k8s_${container}_${pod}`,
+    endpoint: 'https-metrics',
+    instance: `192.168.0.${hash32(node) % 250}:10250`,
+    job: 'kubelet',
+    metrics_path: '/metrics/cadvisor',
+    node,
+    service: 'kube-prometheus-stack-kubelet',
+  };
 }
 
 /** The pod cgroup (`container=""`, the sum of the containers plus the pause container) and the pause container (`container="POD"`). */
@@ -612,16 +759,16 @@ function addPodLevelRows(ctx: Context, namespace: string, pod: string, grid: Flo
     podCpu[j] = round6(cpu);
     podMem[j] = round(mem);
   }
-  addSeries(ctx, 'container_cpu_usage_seconds_total', { namespace, pod, container: '', job: 'kubelet' }, grid, 'counter', podCpu);
-  addSeries(ctx, 'container_memory_working_set_bytes', { namespace, pod, container: '', job: 'kubelet' }, grid, 'gauge', podMem);
-  addSeries(ctx, 'container_cpu_usage_seconds_total', { namespace, pod, container: 'POD', job: 'kubelet' }, grid, 'counter', pauseCpu);
-  addSeries(ctx, 'container_memory_working_set_bytes', { namespace, pod, container: 'POD', job: 'kubelet' }, grid, 'gauge', pauseMem);
+  addSeries(ctx, 'container_cpu_usage_seconds_total', { ...cadvisorLabels(namespace, pod, ''), cpu: 'total' }, grid, 'counter', podCpu);
+  addSeries(ctx, 'container_memory_working_set_bytes', cadvisorLabels(namespace, pod, ''), grid, 'gauge', podMem);
+  addSeries(ctx, 'container_cpu_usage_seconds_total', { ...cadvisorLabels(namespace, pod, 'POD'), cpu: 'total' }, grid, 'counter', pauseCpu);
+  addSeries(ctx, 'container_memory_working_set_bytes', cadvisorLabels(namespace, pod, 'POD'), grid, 'gauge', pauseMem);
 }
 
 /** kube-state-metrics: restarts (and, after a termination, its reason) of one container. */
 function addKsm(ctx: Context, grid: Float64Array, namespace: string, pod: string, model: ContainerModel, events: ContainerEvents): void {
   const prefix = model.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
-  const labels = { namespace, pod, container: model.container, job: 'kube-state-metrics' };
+  const labels = { namespace, pod, uid: placement(pod).uid, container: model.container, ...KSM_TARGET };
   const restarts = new Float64Array(grid.length);
   // ksm sees a restart at its first scrape after the new container started.
   const restartAt = events.restartAt;
@@ -637,31 +784,141 @@ function addKsm(ctx: Context, grid: Float64Array, namespace: string, pod: string
 
 /** kube-state-metrics: the `init` container of a vertex or daemon pod (completed, never restarted). */
 function addKsmInit(ctx: Context, grid: Float64Array, namespace: string, pod: string): void {
-  addSeries(ctx, 'kube_pod_init_container_status_restarts_total', { namespace, pod, container: 'init', job: 'kube-state-metrics' }, grid, 'counter', new Float64Array(grid.length));
+  addSeries(ctx, 'kube_pod_init_container_status_restarts_total', { namespace, pod, uid: placement(pod).uid, container: 'init', ...KSM_TARGET }, grid, 'counter', new Float64Array(grid.length));
 }
 
-/** Numaflow's per-pod data-plane counters: messages read and the error counters. */
-function addNumaflowPodSeries(ctx: Context, namespace: string, pipeline: string, vertex: VertexModel, replica: number, pod: string): void {
-  const grid = scrapeGrid(ctx, `numa/${pod}`);
+/** The stream of partition i of a vertex's buffer: `{namespace}-{pipeline}-{vertex}-{i}` (vertex_types.go GenerateBufferName). */
+function streamName(namespace: string, pipeline: string, vertex: string, partition: number): string {
+  return `${namespace}-${pipeline}-${vertex}-${partition}`;
+}
+
+/** A vertex pod's scrape target labels (PodMonitor `{pipeline}-vertices`, port `metrics`). */
+function vertexTarget(namespace: string, pipeline: string, pod: string): Record<string, string> {
+  return { namespace, pod, container: 'numa', endpoint: 'metrics', job: `${namespace}/${pipeline}-vertices`, instance: `${placement(pod).ip}:2469` };
+}
+
+function inHours(ctx: Context, t: number, hours: { readonly fromHour: number; readonly toHour: number }): boolean {
+  return t >= ctx.start + hours.fromHour * HOUR && t < ctx.start + hours.toHour * HOUR;
+}
+
+/**
+ * Numaflow's series of one vertex pod, as its `numa` container serves them: `up`, messages
+ * read, the processing-time histogram, and for the sink its writes and (lazily) its drops.
+ */
+function addNumaflowPodSeries(ctx: Context, namespace: string, pipeline: string, vertex: VertexModel, replica: number, pod: string, life: Life, primary: boolean): void {
+  const grid = within(scrapeGrid(ctx, `numa/${pod}`), life);
   const rng = new Random(ctx.seed, `read/${pod}`);
-  const labels = { namespace, pipeline, vertex: vertex.name, vertex_type: vertex.type, replica: String(replica), pod };
+  const target = vertexTarget(namespace, pipeline, pod);
+  const base = { ...target, pipeline, vertex: vertex.name, vertex_type: vertex.type, replica: String(replica) };
+  const partition = vertex.partitions === 0 ? undefined : streamName(namespace, pipeline, vertex.name, replica % vertex.partitions);
+  addSeries(ctx, 'up', target, grid, 'gauge', new Float64Array(grid.length).fill(1));
+
   const read = new Float64Array(grid.length);
-  let counter = round(vertex.readRate * (6 * HOUR + rng.uniform(0, 12 * HOUR)));
+  const written = new Float64Array(grid.length);
+  const dropped = new Float64Array(grid.length);
+  let counter = life.fresh ? 0 : round(vertex.readRate * (6 * HOUR + rng.uniform(0, 12 * HOUR)));
+  let writes = counter;
+  let drops = 0;
+  let firstDrop = -1;
+  const loses = primary && ctx.scenario === 'loss' && vertex.type === 'Sink';
   for (let j = 0; j < grid.length; j++) {
     const dt = intervalBefore(grid, j, ctx.scrape);
-    counter += round(vertex.readRate * dt * (1 + 0.005 * rng.gauss()));
+    const inc = round(vertex.readRate * dt * (1 + 0.005 * rng.gauss()));
+    counter += inc;
+    const drop = loses && inHours(ctx, grid[j], LOSS_HOURS) ? round(inc * LOSS_SHARE) : 0;
+    if (drop > 0 && firstDrop < 0) firstDrop = j;
+    drops += drop;
+    writes += inc - drop;
     read[j] = counter;
+    written[j] = writes;
+    dropped[j] = drops;
   }
-  addSeries(ctx, 'forwarder_data_read_total', labels, grid, 'counter', read);
-  const zeros = new Float64Array(grid.length);
-  addSeries(ctx, 'forwarder_read_error_total', labels, grid, 'counter', zeros);
-  if (vertex.type !== 'Sink') addSeries(ctx, 'forwarder_write_error_total', labels, grid, 'counter', zeros);
-  if (vertex.type === 'MapUDF') addSeries(ctx, 'forwarder_udf_error_total', labels, grid, 'counter', zeros);
+  // Source reads carry source_partition (source.rs record_partition_read_metrics); ISB reads partition_name.
+  addSeries(ctx, 'forwarder_data_read_total', partition ? { ...base, partition_name: partition } : { ...base, source_partition: String(replica) }, grid, 'counter', read);
+  if (vertex.type === 'Sink') {
+    // The sink's writes carry partition_name = the vertex (sinker/sink.rs).
+    addSeries(ctx, 'forwarder_write_total', { ...base, partition_name: vertex.name }, grid, 'counter', written);
+    if (firstDrop >= 0) {
+      // Created on the first drop (lazy counter).
+      addSeries(ctx, 'forwarder_drop_total', { ...base, partition_name: vertex.name, reason: SINK_DROP_REASON }, grid.subarray(firstDrop), 'counter', dropped.subarray(firstDrop));
+    }
+  }
+  // The source observes its e2e time with partition_name = the vertex (source.rs send_ack_metrics).
+  addHistogram(ctx, grid, { ...base, partition_name: partition ?? vertex.name }, vertex, pod);
 }
 
-/** `forwarder_processing_time` (µs), one series set per vertex: buckets, sum and count. */
-function addHistogram(ctx: Context, grid: Float64Array, labels: Record<string, string>, vertex: VertexModel): void {
-  const rng = new Random(ctx.seed, `latency/${labels.pipeline}/${vertex.name}`);
+/** The daemon's target labels (ServiceMonitor on `{pipeline}-daemon-svc`, port `tcp`) and `pipeline_processing_lag`. */
+function addDaemonSeries(ctx: Context, namespace: string, pipeline: string, pod: string): void {
+  const grid = scrapeGrid(ctx, `daemon/${pod}`);
+  const service = `${pipeline}-daemon-svc`;
+  const target = { namespace, service, pod, container: 'numa', endpoint: 'tcp', job: service, instance: `${placement(pod).ip}:4327` };
+  addSeries(ctx, 'up', target, grid, 'gauge', new Float64Array(grid.length).fill(1));
+  const rng = new Random(ctx.seed, `lag/${pipeline}`);
+  const lag = new Float64Array(grid.length);
+  for (let j = 0; j < grid.length; j++) {
+    const t = grid[j];
+    let ms = 1500 + 300 * rng.gauss();
+    if (ctx.scenario === 'backlog') ms += (BACKLOG_GROWTH.lagMs * max(0, t - ctx.start)) / (ctx.end - ctx.start);
+    if (ctx.scenario === 'backpressure' && inHours(ctx, t, BACK_PRESSURE_HOURS)) ms += 60_000;
+    lag[j] = round(max(0, ms));
+  }
+  addSeries(ctx, 'pipeline_processing_lag', { ...target, pipeline }, grid, 'gauge', lag);
+}
+
+/**
+ * What the writers report about the buffers they write to (js_writer.rs): pending messages
+ * (one writer pod per buffer), and isFull write attempts: at start-up (every scenario) and
+ * while the buffers are full (`backpressure`). Source pods write to batch-cat's partitions,
+ * batch-cat pods to the sink's.
+ */
+function addBufferSeries(ctx: Context, namespace: string, pipeline: string): void {
+  const [source, batchMap] = vertexModels();
+  const podOf = (vertex: VertexModel, replica: number) => ctx.series.find((s) => s.metric === 'up' && s.labels.pipeline === undefined && s.labels.pod?.startsWith(`${pipeline}-${vertex.name}-${replica}-`))!.labels.pod!;
+  const capacity = SOAK_SHAPE.bufferMaxLength * (SOAK_SHAPE.bufferUsageLimit / 100);
+  const buffers: { readonly name: string; readonly writer: string; readonly backlog: boolean }[] = [
+    ...Array.from({ length: batchMap.partitions }, (_, i) => ({ name: streamName(namespace, pipeline, batchMap.name, i), writer: podOf(source, i % source.replicas), backlog: true })),
+    { name: streamName(namespace, pipeline, SOAK_NAMES.sink, 0), writer: podOf(batchMap, 0), backlog: false },
+  ];
+  for (const buffer of buffers) {
+    const grid = scrapeGrid(ctx, `numa/${buffer.writer}`);
+    const rng = new Random(ctx.seed, `pending/${buffer.name}`);
+    const pending = new Float64Array(grid.length);
+    for (let j = 0; j < grid.length; j++) {
+      const t = grid[j];
+      let p = 600 + 250 * abs(rng.gauss());
+      if (ctx.scenario === 'backlog' && buffer.backlog) p += (BACKLOG_GROWTH.pendingPerPartition * max(0, t - ctx.start)) / (ctx.end - ctx.start);
+      if (ctx.scenario === 'backpressure' && inHours(ctx, t, BACK_PRESSURE_HOURS)) p = capacity + 200 * abs(rng.gauss());
+      pending[j] = round(p);
+    }
+    addSeries(ctx, 'isb_jetstream_buffer_pending', { ...vertexTarget(namespace, pipeline, buffer.writer), buffer: buffer.name }, grid, 'gauge', pending);
+  }
+  // isFull write attempts (lazy: a series appears with the first attempt).
+  for (let w = 0; w < source.replicas; w++) {
+    const warmUp = w < WARM_UP_FULL.writers;
+    const pressured = ctx.scenario === 'backpressure';
+    if (!warmUp && !pressured) continue;
+    const writer = podOf(source, w);
+    const grid = scrapeGrid(ctx, `numa/${writer}`);
+    const full = (t: number) =>
+      (warmUp && t >= ctx.start && t < ctx.start + WARM_UP_FULL.seconds) || (pressured && inHours(ctx, t, BACK_PRESSURE_HOURS));
+    const values = new Float64Array(grid.length);
+    let count = 0;
+    let first = -1;
+    for (let j = 0; j < grid.length; j++) {
+      const dt = intervalBefore(grid, j, ctx.scrape);
+      if (full(grid[j] - dt / 2) || full(grid[j])) count += round(WARM_UP_FULL.attemptsPerSecond * dt);
+      if (count > 0 && first < 0) first = j;
+      values[j] = count;
+    }
+    if (first < 0) continue;
+    const buffer = streamName(namespace, pipeline, batchMap.name, w % batchMap.partitions);
+    addSeries(ctx, 'isb_jetstream_isFull_total', { ...vertexTarget(namespace, pipeline, writer), buffer }, grid.subarray(first), 'counter', values.subarray(first));
+  }
+}
+
+/** `forwarder_processing_time` (µs) of one pod: buckets, sum and count. */
+function addHistogram(ctx: Context, grid: Float64Array, labels: Record<string, string>, vertex: VertexModel, pod: string): void {
+  const rng = new Random(ctx.seed, `latency/${pod}`);
   const bounds = PROCESSING_TIME_BUCKETS;
   const profile = LATENCY_PROFILE[vertex.type];
   const n = grid.length;
@@ -669,7 +926,7 @@ function addHistogram(ctx: Context, grid: Float64Array, labels: Record<string, s
   const sum = new Float64Array(n);
   const count = new Float64Array(n);
   // One observation per read batch.
-  const chunksPerSecond = (vertex.readRate * vertex.replicas) / SOAK_SHAPE.readBatchSize;
+  const chunksPerSecond = vertex.readRate / SOAK_SHAPE.readBatchSize;
   const cumulative = bounds.map(() => 0);
   // Observations are summed at the middle of their bucket (twice the last bound for +Inf).
   const midpoints = bounds.map((upper, b) => {

@@ -15,17 +15,29 @@
  * - usageSeries: `max(…)` across pods at each point
  * - throughput: `sum(rate(forwarder_data_read_total{namespace, pipeline, vertex}[5m]))`
  * - processingLatencyP99: `histogram_quantile(0.99, sum by (le) (increase(forwarder_processing_time_bucket{namespace, pipeline}[window])))`
- * - backPressureEvents: `sum(increase(isb_jetstream_isFull_total{namespace, pipeline}[window]))`
- * - errorCounts: `sum(increase(<name>{namespace, pipeline}[window]))` per error counter
+ * - backPressureEvents: `sum(increase(isb_jetstream_isFull_total{namespace, buffer=~…}[window]))`
+ * - errorCounts: `sum(increase(<name>{namespace, pipeline | buffer=~…}[window]))` per error counter
+ * - scrapedPods: pods with `max_over_time(up{namespace, pod=~…}[window]) == 1`
+ * - podsSeen: pods with a `kube_pod_info` sample in the window
+ * - messageCounts: `sum(increase(forwarder_data_read_total{vertex=source}[window]))`, the same
+ *   of `forwarder_write_total{vertex=sink}`, `sum by (reason) (increase(forwarder_drop_total[window]))`
+ * - backlog: at hourly points, `sum(max by (buffer) (last_over_time(isb_jetstream_buffer_pending[5m])))`
+ *   and `max(last_over_time(pipeline_processing_lag[5m]))`
  *
  * "[window]" is the whole window, (start, end], evaluated at end. Series with container ""
  * or "POD" are never selected; series of the same pod and container from several jobs are
  * merged by their maximum at each point (`max by (pod)`).
  */
+import { metric, type MetricName } from '../metrics/contract';
 import type { RawSeries, SoakDataset } from './dataset';
 import { ERROR_COUNTERS } from './metrics';
 import type {
+  Backlog,
+  BufferSelector,
   ContainerSelector,
+  ErrorCounter,
+  MessageCounts,
+  PodSelector,
   MetricsSource,
   PodMemoryTrend,
   PodRestarts,
@@ -168,14 +180,75 @@ export class EmbeddedSource implements MetricsSource {
     return isNaNumber(p99) ? undefined : p99;
   }
 
-  async backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number> {
-    return this.pipelineIncrease('isb_jetstream_isFull_total', namespace, pipeline, window);
+  async backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number> {
+    return this.bufferIncrease(metric('isb_jetstream_isFull_total'), buffers, window);
   }
 
-  async errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>> {
-    const out: Record<string, number> = {};
-    for (const name of ERROR_COUNTERS) out[name] = this.pipelineIncrease(name, namespace, pipeline, window);
+  async errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>> {
+    const out = {} as Record<ErrorCounter, number>;
+    for (const { name, by } of ERROR_COUNTERS) {
+      out[name] = by === 'buffer' ? this.bufferIncrease(name, buffers, window) : this.pipelineIncrease(name, namespace, pipeline, window);
+    }
     return out;
+  }
+
+  async scrapedPods(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
+    checkWindow(window);
+    const match = podMatcher(pods);
+    const seen = new Set<string>();
+    for (const s of this.series(metric('up'))) {
+      if (match(s) && maxInRange(s, window.start, window.end) === 1) seen.add(s.labels.pod!);
+    }
+    return [...seen].sort();
+  }
+
+  async podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
+    checkWindow(window);
+    const match = podMatcher(pods);
+    const seen = new Set<string>();
+    for (const s of this.series(metric('kube_pod_info'))) {
+      if (match(s) && !isNaNumber(maxInRange(s, window.start, window.end))) seen.add(s.labels.pod!);
+    }
+    return [...seen].sort();
+  }
+
+  async messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts> {
+    checkWindow(window);
+    const total = (name: MetricName, vertex: string) => {
+      const increases = this.series(name)
+        .filter((s) => s.labels.namespace === namespace && s.labels.pipeline === pipeline && s.labels.vertex === vertex)
+        .map((s) => increaseOver(s, window.start, window.end))
+        .filter((x) => !isNaNumber(x));
+      return increases.length === 0 ? undefined : increases.reduce((a, b) => a + b, 0);
+    };
+    const dropped: Record<string, number> = {};
+    for (const s of this.series(metric('forwarder_drop_total'))) {
+      if (s.labels.namespace !== namespace || s.labels.pipeline !== pipeline) continue;
+      const increase = increaseOver(s, window.start, window.end);
+      if (isNaNumber(increase)) continue;
+      const reason = s.labels.reason ?? '';
+      dropped[reason] = (dropped[reason] ?? 0) + increase;
+    }
+    return { read: total(metric('forwarder_data_read_total'), vertices.source), written: total(metric('forwarder_write_total'), vertices.sink), dropped };
+  }
+
+  async backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog> {
+    checkWindow(window);
+    const hours: number[] = [];
+    for (let k = 1; window.start + k * TREND_BUCKET_SECONDS <= window.end; k++) hours.push(window.start + k * TREND_BUCKET_SECONDS);
+    const match = bufferMatcher(buffers);
+    const byBuffer = groupBy(this.series(metric('isb_jetstream_buffer_pending')).filter(match), (s) => s.labels.buffer!);
+    const pending = hours.map((h) => {
+      let sum = NAN;
+      for (const series of byBuffer.values()) {
+        const v = maxAt(series, (s) => lastOver(s, h, RATE_RANGE_SECONDS));
+        if (!isNaNumber(v)) sum = (isNaNumber(sum) ? 0 : sum) + v;
+      }
+      return sum;
+    });
+    const lagSeries = this.series(metric('pipeline_processing_lag')).filter((s) => s.labels.namespace === namespace && s.labels.pipeline === pipeline);
+    const lagMs = hours.map((h) => maxAt(lagSeries, (s) => lastOver(s, h, RATE_RANGE_SECONDS)));
+    return { pending: { t: hours, values: pending }, lagMs: { t: hours, values: lagMs } };
   }
 
   // -------------------------------------------------------------------------------------
@@ -231,6 +304,18 @@ export class EmbeddedSource implements MetricsSource {
       out.push({ pod, p95: quantile(present, 0.95), p99: quantile(present, 0.99), peak: maxOf(present), samples: present.length });
     }
     return out;
+  }
+
+  private bufferIncrease(name: MetricName, buffers: BufferSelector, window: TimeWindow): number {
+    checkWindow(window);
+    const match = bufferMatcher(buffers);
+    let total = 0;
+    for (const s of this.series(name)) {
+      if (!match(s)) continue;
+      const increase = increaseOver(s, window.start, window.end);
+      if (!isNaNumber(increase)) total += increase;
+    }
+    return total;
   }
 
   private pipelineIncrease(metric: string, namespace: string, pipeline: string, window: TimeWindow): number {
@@ -289,6 +374,17 @@ function maxInRange(s: RawSeries, from: number, to: number): number {
     if (s.t[i] > from && s.t[i] <= to && !(s.v[i] <= best)) best = s.v[i];
   }
   return best;
+}
+
+function podMatcher(pods: PodSelector): (s: RawSeries) => boolean {
+  const re = new RegExp(`^(?:${pods.podPattern})$`);
+  return (s) => s.labels.namespace === pods.namespace && s.labels.pod !== undefined && re.test(s.labels.pod);
+}
+
+/** isb_jetstream_* series: the scrape's `namespace` and the `buffer` label (no `pipeline`). */
+function bufferMatcher(buffers: BufferSelector): (s: RawSeries) => boolean {
+  const re = new RegExp(`^(?:${buffers.bufferPattern})$`);
+  return (s) => s.labels.namespace === buffers.namespace && s.labels.buffer !== undefined && re.test(s.labels.buffer);
 }
 
 function parseLe(le: string): number {

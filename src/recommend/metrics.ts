@@ -21,14 +21,41 @@
  *   under `kube_pod_init_container_*`; `ContainerSelector.sidecar` says which to read.
  */
 
-/** The error counters `errorCounts` reports, always all of them. */
-export const ERROR_COUNTERS = ['forwarder_read_error_total', 'forwarder_write_error_total', 'forwarder_udf_error_total'] as const;
+import { metric, type MetricName } from '../metrics/contract';
 
-/** Which pods and container of the soak a question is about. */
-export interface ContainerSelector {
+/**
+ * The data-plane error counters `errorCounts` reports, always all of them, and the label
+ * that ties each to the soak: forwarder_* carry `pipeline`; isb_jetstream_* carry only
+ * `buffer` (the contract, src/metrics/contract.ts).
+ */
+export const ERROR_COUNTERS = [
+  { name: metric('forwarder_read_error_total'), by: 'pipeline' },
+  { name: metric('forwarder_write_error_total'), by: 'pipeline' },
+  { name: metric('forwarder_udf_error_total'), by: 'pipeline' },
+  { name: metric('forwarder_critical_error_total'), by: 'pipeline' },
+  { name: metric('isb_jetstream_read_error_total'), by: 'buffer' },
+  { name: metric('isb_jetstream_write_error_total'), by: 'buffer' },
+  { name: metric('isb_jetstream_write_timeout_total'), by: 'buffer' },
+  { name: metric('isb_jetstream_isFull_error_total'), by: 'buffer' },
+] as const satisfies readonly { readonly name: MetricName; readonly by: 'pipeline' | 'buffer' }[];
+export type ErrorCounter = (typeof ERROR_COUNTERS)[number]['name'];
+
+/** Which pods of the soak a question is about. */
+export interface PodSelector {
   readonly namespace: string;
   /** A regular expression matching the pod names (Numaflow naming, anchored). */
   readonly podPattern: string;
+}
+
+/** Which Numaflow buffers (JetStream streams) a question is about. */
+export interface BufferSelector {
+  readonly namespace: string;
+  /** A regular expression matching the `buffer` label, `{namespace}-{pipeline}-{vertex}-{i}` (anchored). */
+  readonly bufferPattern: string;
+}
+
+/** Which pods and container of the soak a question is about. */
+export interface ContainerSelector extends PodSelector {
   /** The container name inside the pod: `numa`, `udf`, `main`, ... */
   readonly container: string;
   /** True for Numaflow user containers (udf, udsink): native sidecars, kube_pod_init_container_* series. */
@@ -95,6 +122,24 @@ export interface VertexThroughput {
   readonly replicas: number;
 }
 
+/** Messages that entered and left the pipeline over the window, for the no-loss check. */
+export interface MessageCounts {
+  /** increase(forwarder_data_read_total{vertex=<source>}); undefined without series. */
+  readonly read: number | undefined;
+  /** increase(forwarder_write_total{vertex=<sink>}); undefined without series. */
+  readonly written: number | undefined;
+  /** increase(forwarder_drop_total) by `reason`, all vertices of the pipeline (lazy: absent means none). */
+  readonly dropped: Readonly<Record<string, number>>;
+}
+
+/** Backlog over the window, at hourly points start + k·1h (k ≥ 1). */
+export interface Backlog {
+  /** Sum over the buffers of the pending messages their writers report (`isb_jetstream_buffer_pending`, max by buffer). */
+  readonly pending: Series;
+  /** `pipeline_processing_lag` of the daemon, milliseconds. */
+  readonly lagMs: Series;
+}
+
 export interface MetricsSource {
   /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
   readonly description: string;
@@ -109,10 +154,21 @@ export interface MetricsSource {
   throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput>;
   /** p99 of `forwarder_processing_time` (µs histogram) over the window, all vertices of the pipeline. */
   processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined>;
-  /** Increase over the window of `isb_jetstream_isFull_total` for the pipeline's buffers. */
-  backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number>;
-  /** Increase over the window of the forwarder error counters, by metric name. */
-  errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>>;
+  /** Increase over the window of `isb_jetstream_isFull_total` of the selected buffers (lazy: absent means none). */
+  backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number>;
+  /** Increase over the window of every ERROR_COUNTERS entry, by metric name (lazy: absent means 0). */
+  errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>>;
+  /**
+   * The pods of the selector Prometheus scraped successfully in the window (`up == 1` at
+   * least once): the proof that a lazily created counter without series was really zero.
+   */
+  scrapedPods(pods: PodSelector, window: TimeWindow): Promise<readonly string[]>;
+  /** Every pod of the selector kube-state-metrics reported in the window (`kube_pod_info`), sorted. */
+  podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]>;
+  /** Messages read by the source vertex, written by the sink vertex, and dropped. */
+  messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts>;
+  /** Pending messages and processing lag at hourly points. */
+  backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog>;
 }
 
 /** Raised when the data source cannot be reached or answers with an error (exit code 4). */

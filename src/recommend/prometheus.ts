@@ -40,9 +40,15 @@
  * `SourceUnavailableError` naming the URL and the cause.
  */
 import { performance } from 'node:perf_hooks';
+import { metric, type MetricName } from '../metrics/contract';
 import {
   SourceUnavailableError,
+  type Backlog,
+  type BufferSelector,
   type ContainerSelector,
+  type ErrorCounter,
+  type MessageCounts,
+  type PodSelector,
   type MetricsSource,
   type PodMemoryTrend,
   type PodRestarts,
@@ -165,6 +171,20 @@ function containerMatchers(sel: ContainerSelector): string {
  */
 function dedup(expr: string): string {
   return `max without (job, instance) (${expr})`;
+}
+
+/** `max without (job, instance)` keeps `buffer` (and the writer's pod): merge writers per buffer first. */
+function dedupBy(label: string, expr: string): string {
+  return `max by (${label}) (${expr})`;
+}
+
+function podMatchers(pods: PodSelector): string {
+  return [`namespace=${str(pods.namespace)}`, `pod=~${str(pods.podPattern)}`].join(',');
+}
+
+/** isb_jetstream_* series carry `buffer` only (no `pipeline`); the scrape adds `namespace`. */
+function bufferMatchers(buffers: BufferSelector): string {
+  return [`namespace=${str(buffers.namespace)}`, `buffer=~${str(buffers.bufferPattern)}`].join(',');
 }
 
 function pipelineMatchers(namespace: string, pipeline: string, vertex?: string): string {
@@ -345,30 +365,84 @@ export class PrometheusSource implements MetricsSource {
     return value === undefined || Number.isNaN(value) ? undefined : value;
   }
 
-  async backPressureEvents(namespace: string, pipeline: string, window: TimeWindow): Promise<number> {
+  async backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number> {
     gridOf(window);
     const result = await this.instant(
-      `sum(${dedup(`increase(isb_jetstream_isFull_total{${pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}])`)})`,
+      `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`,
       window.end,
-      `back pressure ${pipeline}`,
+      `back pressure ${buffers.bufferPattern}`,
     );
     return finiteOr0(result[0]?.value);
   }
 
-  async errorCounts(namespace: string, pipeline: string, window: TimeWindow): Promise<Readonly<Record<string, number>>> {
+  async errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>> {
     gridOf(window);
-    const m = pipelineMatchers(namespace, pipeline);
     const whole = duration(window.end - window.start);
+    const matchers = { pipeline: pipelineMatchers(namespace, pipeline), buffer: bufferMatchers(buffers) };
     // increase() drops the metric name: one tagged sub-expression per counter, in one query.
     const result = await this.instant(
-      tagged(Object.fromEntries(ERROR_COUNTERS.map((name) => [name, `sum(${dedup(`increase(${name}{${m}}[${whole}])`)})`]))),
+      tagged(Object.fromEntries(ERROR_COUNTERS.map(({ name, by }) => [name, `sum(${dedup(`increase(${name}{${matchers[by]}}[${whole}])`)})`]))),
       window.end,
       `error counters ${pipeline}`,
     );
-    const out: Record<string, number> = {};
-    for (const name of ERROR_COUNTERS) out[name] = 0;
-    for (const s of result) if (s.metric.stat) out[s.metric.stat] = finiteOr0(s.value);
+    const out = Object.fromEntries(ERROR_COUNTERS.map(({ name }) => [name, 0])) as Record<ErrorCounter, number>;
+    for (const s of result) if (s.metric.stat && s.metric.stat in out) out[s.metric.stat as ErrorCounter] = finiteOr0(s.value);
     return out;
+  }
+
+  async scrapedPods(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
+    gridOf(window);
+    const result = await this.instant(
+      `max by (pod) (max_over_time(${metric('up')}{${podMatchers(pods)}}[${duration(window.end - window.start)}])) == 1`,
+      window.end,
+      `scrape proof ${pods.podPattern}`,
+    );
+    return [...new Set(result.map((s) => s.metric.pod ?? ''))].filter(Boolean).sort();
+  }
+
+  async podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
+    gridOf(window);
+    const result = await this.instant(
+      `max by (pod) (max_over_time(${metric('kube_pod_info')}{${podMatchers(pods)}}[${duration(window.end - window.start)}]))`,
+      window.end,
+      `pods seen ${pods.podPattern}`,
+    );
+    return [...new Set(result.map((s) => s.metric.pod ?? ''))].filter(Boolean).sort();
+  }
+
+  async messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts> {
+    gridOf(window);
+    const whole = duration(window.end - window.start);
+    const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
+    const result = await this.instant(
+      [
+        tagged({ read: increase(metric('forwarder_data_read_total'), vertices.source), written: increase(metric('forwarder_write_total'), vertices.sink) }),
+        `label_replace(sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${pipelineMatchers(namespace, pipeline)}}[${whole}])`)}), "stat", "dropped", "", "")`,
+      ].join(' or '),
+      window.end,
+      `messages read, written and dropped ${pipeline}`,
+    );
+    const stat = (name: string) => result.find((s) => s.metric.stat === name)?.value;
+    const dropped: Record<string, number> = {};
+    for (const s of result) if (s.metric.stat === 'dropped') dropped[s.metric.reason ?? ''] = finiteOr0(s.value);
+    const read = stat('read');
+    const written = stat('written');
+    return { read: read === undefined ? undefined : finiteOr0(read), written: written === undefined ? undefined : finiteOr0(written), dropped };
+  }
+
+  async backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog> {
+    const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
+    const grid: Grid = { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
+    if (hours < 1) return { pending: { t: [], values: [] }, lagMs: { t: [], values: [] } };
+    const [pending, lag] = await Promise.all([
+      this.range(
+        `sum(max by (buffer) (last_over_time(${metric('isb_jetstream_buffer_pending')}{${bufferMatchers(buffers)}}[${RATE_RANGE}])))`,
+        grid,
+        `pending messages ${pipeline}`,
+      ),
+      this.range(`max(last_over_time(${metric('pipeline_processing_lag')}{${pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`, grid, `processing lag ${pipeline}`),
+    ]);
+    return { pending: this.onGrid(pending[0], grid), lagMs: this.onGrid(lag[0], grid) };
   }
 
   // ---- shared shapes -------------------------------------------------------------------

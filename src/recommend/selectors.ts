@@ -14,7 +14,7 @@
  */
 import { sizedContainers, type SizedContainer, type Workload } from '../plan/containers';
 import type { SoakPlan } from '../plan/schema';
-import type { ContainerSelector } from './metrics';
+import type { BufferSelector, ContainerSelector, PodSelector } from './metrics';
 
 /** What a container is, for the sizing rules that depend on it. */
 export type ContainerRole =
@@ -24,8 +24,10 @@ export type ContainerRole =
   | 'user'
   /** An init container: runs to completion before the others; never sized from usage. */
   | 'init'
-  /** The pipeline daemon's main container. */
+  /** The pipeline daemon's `numa` container. */
   | 'daemon'
+  /** v1.8.3's `monitor` sidecar of every vertex pod: fixed resources, not in the plan. */
+  | 'monitor'
   /** The NATS server of the buffer service: GOMEMLIMIT follows its memory limit. */
   | 'jetstream'
   /** The buffer service's reloader and metrics-exporter sidecars. */
@@ -47,10 +49,7 @@ export interface MeasuredContainer {
   readonly label: string;
   readonly selector: ContainerSelector;
   readonly sized: SizedContainer;
-  /**
-   * True when a missing measurement does not make the whole recommendation insufficient:
-   * the daemon serves status only, and test datasets often have no series for it.
-   */
+  /** True when a missing measurement does not make the whole recommendation insufficient (none today: every container is required). */
   readonly optional: boolean;
   /** The same key path also sizes an init container that is not measured (`pipeline.daemon`). */
   readonly sharedWithInit: boolean;
@@ -71,6 +70,20 @@ export function vertexPodPattern(pipeline: string, vertex: string): string {
 
 export function daemonPodPattern(pipeline: string): string {
   return `^${re(pipeline)}-daemon-[a-z0-9]+-[a-z0-9]{5}$`;
+}
+
+/** Every vertex pod of the pipeline: `{pipeline}-({vertex}|…)-{replica}-{5}`. */
+export function pipelinePodPattern(pipeline: string, vertices: readonly string[]): string {
+  return `^${re(pipeline)}-(${vertices.map(re).join('|')})-\\d+-[a-z0-9]{5}$`;
+}
+
+/**
+ * The buffers of the pipeline: one JetStream stream per partition of every vertex that
+ * reads from a buffer, named `{namespace}-{pipeline}-{vertex}-{i}` (numaflow v1.8.3
+ * pkg/apis/numaflow/v1alpha1/vertex_types.go GenerateBufferName). Source vertices own none.
+ */
+export function bufferNamePattern(namespace: string, pipeline: string, readers: readonly string[]): string {
+  return `^${re(namespace)}-${re(pipeline)}-(${readers.map(re).join('|')})-\\d+$`;
 }
 
 export function bufferPodPattern(buffer: string): string {
@@ -127,9 +140,37 @@ export function podContainers(plan: SoakPlan, names: SelectorNames = defaultName
     label: labelOf(plan, c),
     selector: selectorOf(plan, names, c),
     sized: c,
-    optional: c.workload === 'daemon',
+    optional: false,
     sharedWithInit: false,
   }));
+}
+
+/** Every vertex pod of the plan's pipeline (the scrape proof of the data-plane counters). */
+export function vertexPods(plan: SoakPlan, names: SelectorNames = defaultNames(plan)): PodSelector {
+  const { source, batchMap, sink } = plan.pipeline;
+  return { namespace: names.namespace, podPattern: pipelinePodPattern(names.pipeline, [source.name, batchMap.name, sink.name]) };
+}
+
+/** The buffers the pipeline's vertices write to and read from. */
+export function pipelineBuffers(plan: SoakPlan, names: SelectorNames = defaultNames(plan)): BufferSelector {
+  const { batchMap, sink } = plan.pipeline;
+  return { namespace: names.namespace, bufferPattern: bufferNamePattern(names.namespace, names.pipeline, [batchMap.name, sink.name]) };
+}
+
+/**
+ * Containers the plan does not size but the verdict must watch: v1.8.3's `monitor` sidecar
+ * in every vertex pod (numaflow v1.8.3 pkg/apis/numaflow/v1alpha1/const.go CtrMonitor; a
+ * native sidecar, so its restarts are kube_pod_init_container_* series).
+ */
+export function unsizedContainers(plan: SoakPlan, names: SelectorNames = defaultNames(plan)): { readonly label: string; readonly role: ContainerRole; readonly selector: ContainerSelector }[] {
+  return (['source', 'batchMap', 'sink'] as const).map((workload) => {
+    const vertex = vertexName(plan, workload)!;
+    return {
+      label: `${vertex}/monitor`,
+      role: 'monitor' as const,
+      selector: { namespace: names.namespace, podPattern: vertexPodPattern(names.pipeline, vertex), container: 'monitor', sidecar: true },
+    };
+  });
 }
 
 /**
