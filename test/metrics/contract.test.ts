@@ -1,0 +1,125 @@
+/**
+ * Every PromQL expression the project issues names only metrics and labels the metrics
+ * contract (src/metrics/contract.ts) lists. The expressions are collected for real: the
+ * recommender and the verdict run against a PrometheusSource whose HTTP calls are recorded
+ * (and answered with empty results), and the PrometheusRule expressions come from
+ * soakAlerts() of both stack plans. Each is parsed by Prometheus's own grammar
+ * (@prometheus-io/lezer-promql).
+ */
+import { parser } from '@prometheus-io/lezer-promql';
+import { soakAlerts } from '../../src/constructs/monitoring';
+import { contractFor, METRICS } from '../../src/metrics/contract';
+import { loadStackFile, stackFile } from '../../src/plan/load';
+import { PrometheusSource } from '../../src/recommend/prometheus';
+import { recommendPlan } from '../../src/recommend/recommend';
+import { soakVerdict } from '../../src/recommend/verdict';
+
+const soak = loadStackFile(stackFile('soak')).plan;
+const rightsized = loadStackFile(stackFile('rightsized')).plan;
+
+/** Runs `body` against a PrometheusSource that records every query and answers with nothing. */
+async function recordedQueries(body: (source: PrometheusSource) => Promise<unknown>): Promise<string[]> {
+  const queries: string[] = [];
+  const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {
+    const params = new URLSearchParams(String(init?.body ?? ''));
+    queries.push(params.get('query') ?? '');
+    const resultType = String(url).endsWith('/query_range') ? 'matrix' : 'vector';
+    return new Response(JSON.stringify({ status: 'success', data: { resultType, result: [] } }), { status: 200 });
+  }) as typeof fetch;
+  await body(new PrometheusSource({ url: 'http://prometheus.test:9090', fetchImpl }));
+  return queries;
+}
+
+interface Violation {
+  readonly expr: string;
+  readonly problem: string;
+}
+
+/** Parses one expression and checks every selector against the contract. */
+function violations(expr: string): Violation[] {
+  const out: Violation[] = [];
+  const tree = parser.parse(expr);
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) out.push({ expr, problem: `syntax error at ${node.from}: ${expr.slice(Math.max(0, node.from - 20), node.from + 20)}` });
+      if (node.name !== 'VectorSelector') return;
+      const text = expr.slice(node.from, node.to);
+      const id = node.node.getChild('Identifier');
+      let name = id ? expr.slice(id.from, id.to) : undefined;
+      const labels: string[] = [];
+      const matchers = node.node.getChild('LabelMatchers');
+      for (const m of matchers?.getChildren('UnquotedLabelMatcher') ?? []) {
+        const label = m.getChild('LabelName')!;
+        const key = expr.slice(label.from, label.to);
+        if (key === '__name__') {
+          const value = m.getChild('StringLiteral')!;
+          name = JSON.parse(expr.slice(value.from, value.to));
+        } else labels.push(key);
+      }
+      if (name === undefined) {
+        out.push({ expr, problem: `selector without a metric name: ${text}` });
+        return;
+      }
+      const contract = contractFor(name);
+      if (!contract) {
+        out.push({ expr, problem: `metric ${name} is not in the contract` });
+        return;
+      }
+      for (const label of labels) if (!contract.labels.includes(label)) out.push({ expr, problem: `${name} carries no label ${label} (contract: ${contract.labels.join(', ')})` });
+    },
+  });
+  return out;
+}
+
+describe('the metrics contract', () => {
+  it('lists each metric once, with its type, labels, server and upstream path', () => {
+    for (const [name, m] of Object.entries(METRICS)) {
+      expect(m.name).toBe(name);
+      expect(m.labels.length).toBeGreaterThan(0);
+      expect(m.servedBy).not.toBe('');
+      expect(m.upstream).toMatch(/\.(rs|go|md)\b/);
+    }
+  });
+
+  it('knows that isb_jetstream_* carry `buffer`, not `pipeline`, and reads carry source_partition or partition_name', () => {
+    expect(METRICS.isb_jetstream_isFull_total.labels).toContain('buffer');
+    expect(METRICS.isb_jetstream_isFull_total.labels).not.toContain('pipeline');
+    expect(METRICS.forwarder_data_read_total.labels).toEqual(expect.arrayContaining(['source_partition', 'partition_name', 'pipeline', 'vertex']));
+    expect(METRICS.forwarder_critical_error_total.labels).toContain('reason');
+  });
+
+  it('catches a selector naming a label the metric does not carry, and an unknown metric', () => {
+    expect(violations('sum(increase(isb_jetstream_isFull_total{namespace="a",pipeline="p"}[5m]))').map((v) => v.problem)).toEqual([
+      expect.stringContaining('isb_jetstream_isFull_total carries no label pipeline'),
+    ]);
+    expect(violations('rate(forwarder_forward_chunk_processing_time_bucket[5m])').map((v) => v.problem)).toEqual(['metric forwarder_forward_chunk_processing_time_bucket is not in the contract']);
+    expect(violations('histogram_quantile(0.99, sum by (le) (rate(forwarder_processing_time_bucket{le="100",vertex="x"}[5m])))')).toEqual([]);
+    expect(violations('sum(rate(up{a=').map((v) => v.problem)).toContainEqual(expect.stringMatching(/syntax error/));
+  });
+
+  it.each([
+    ['soak', soak],
+    ['rightsized', rightsized],
+  ])('holds for every query recommend and verdict send for the %s plan', async (_name, plan) => {
+    const window = { start: 1751328000, end: 1751328000 + 5 * 86400, stepSeconds: 60 };
+    const queries = await recordedQueries(async (source) => {
+      await recommendPlan({ plan, source, window });
+      await soakVerdict({ plan, source, window });
+    });
+    // Every MetricsSource method ran: cAdvisor, kube-state-metrics and Numaflow families alike.
+    const named = new Set(queries.flatMap((q) => [...q.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1])));
+    for (const family of ['container_cpu_usage_seconds_total', 'kube_pod_init_container_status_restarts_total', 'isb_jetstream_isFull_total', 'forwarder_critical_error_total', 'up', 'kube_pod_info', 'pipeline_processing_lag']) {
+      expect(named).toContain(family);
+    }
+    expect(queries.flatMap(violations)).toEqual([]);
+  });
+
+  it.each([
+    ['soak', soak],
+    ['rightsized', rightsized],
+  ])('holds for every alert expression of the %s plan', (_name, plan) => {
+    const exprs = soakAlerts(plan).map((r) => r.expr);
+    expect(exprs.length).toBeGreaterThan(5);
+    expect(exprs.flatMap(violations)).toEqual([]);
+  });
+});
