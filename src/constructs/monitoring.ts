@@ -104,13 +104,23 @@ export function soakAlerts(plan: SoakPlan): AlertingRule[] {
   const inNamespace = eq('namespace', namespace);
   const ofPipeline = eq('pipeline', pipeline.name);
   const soakPods = matches('pod', `${pipeline.name}-.*|isbsvc-${buffer.name}-js-.*`);
-  // isb_jetstream_* series carry only `buffer`, named {namespace}-{pipeline}-{vertex}-{partition}.
+  // isb_jetstream_* series carry only `buffer` (`jetstream_isb_metrics_labels` in Numaflow v1.8.3
+  // rust/numaflow-core/src/metrics/mod.rs), the stream name {namespace}-{pipeline}-{vertex}-{partition}
+  // (rust/numaflow-core/src/config/pipeline.rs); the scrape adds `namespace`.
   const pipelineBuffers = matches('buffer', `${namespace}-${pipeline.name}-.*`);
   const bufferVolumes = matches('persistentvolumeclaim', `isbsvc-${buffer.name}-js-vol-.*`);
   const perContainer = ['namespace', 'pod', 'container'];
   const perVolume = ['namespace', 'persistentvolumeclaim'];
 
-  /** The same per-container query over regular and init containers (native sidecars are init containers). */
+  /**
+   * The same per-container query over regular and init containers. Numaflow v1.8.3 runs its
+   * user containers (udf) and the `monitor` sidecar as native sidecars, init containers with
+   * restartPolicy Always (pkg/apis/numaflow/v1alpha1/vertex_types.go, container_builder.go,
+   * monitor_container.go), and kube-state-metrics reports those only in the
+   * kube_pod_init_container_* families, labelled namespace, pod, uid, container
+   * (kube-state-metrics v2.15.0 internal/store/pod.go, the version kube-prometheus-stack
+   * 70.4.1 ships).
+   */
   const anyContainer = (query: (kind: 'container' | 'init_container') => string) =>
     `${query('container')}\nor\n${query('init_container')}`;
 
@@ -148,6 +158,9 @@ export function soakAlerts(plan: SoakPlan): AlertingRule[] {
       severity: 'warning',
       for: holdFor,
       // A stopped source has no series at all; `or vector(0)` turns that into a rate of 0.
+      // A source vertex counts its reads with pipeline, vertex, vertex_type="Source", replica and
+      // source_partition, not partition_name (Numaflow v1.8.3 rust/numaflow-core/src/source.rs
+      // `record_partition_read_metrics`); sum() drops the per-replica and per-partition labels.
       expr: `${orZero(sum(rate(series('forwarder_data_read_total', inNamespace, ofPipeline, eq('vertex', source)), rateWindow)))} < ${num(floor)}`,
       summary: `Source ${source} of pipeline ${pipeline.name} reads below ${num(floor)} msg/s`,
       description: `The source reads {{ $value | humanize }} msg/s, below ${alerts.throughputFloorPercent}% of the ${num(target)} msg/s target.`,
@@ -213,11 +226,25 @@ export function soakAlerts(plan: SoakPlan): AlertingRule[] {
       for: holdFor,
       // Counters that never counted have no series; each term falls back to 0 on its own,
       // so one missing counter cannot hide the others.
-      expr: `${['read', 'write', 'udf', 'critical']
-        .map((kind) => orZero(sum(rate(series(`forwarder_${kind}_error_total`, inNamespace, ofPipeline), rateWindow))))
+      //
+      // Numaflow v1.8.3 counts errors on the inter-step buffer apart from the forwarder's:
+      // a failed ISB fetch increments isb_jetstream_read_error_total
+      // (rust/numaflow-core/src/pipeline/isb/reader.rs) and a failed ISB publish
+      // isb_jetstream_write_error_total (rust/numaflow-core/src/pipeline/isb/jetstream/js_writer.rs,
+      // rust/numaflow-core/src/pipeline/isb/writer.rs). Those carry only `buffer` and `reason`,
+      // never `pipeline` (`jetstream_isb_metrics_labels`, `jetstream_isb_error_metrics_labels` in
+      // rust/numaflow-core/src/metrics/mod.rs), so they are selected by buffer name. In v1.8.3
+      // forwarder_read_error_total is registered but never incremented by a pipeline, and
+      // forwarder_write_error_total only by a sink (rust/numaflow-core/src/sinker/sink.rs):
+      // without the isb_jetstream terms, ISB read and write errors would not alert at all.
+      expr: `${[
+        ...['read', 'write', 'udf', 'critical'].map((kind) => series(`forwarder_${kind}_error_total`, inNamespace, ofPipeline)),
+        ...['read', 'write'].map((kind) => series(`isb_jetstream_${kind}_error_total`, inNamespace, pipelineBuffers)),
+      ]
+        .map((selector) => orZero(sum(rate(selector, rateWindow))))
         .join('\n+ ')}\n> 0`,
       summary: `Pipeline ${pipeline.name} reports errors`,
-      description: `Read, write, UDF and critical errors of the pipeline add up to {{ $value | humanize }} per second over the last ${rateWindow}. See forwarder_{read,write,udf,critical}_error_total by vertex.`,
+      description: `Read, write, UDF and critical errors of the pipeline and read and write errors on its buffers add up to {{ $value | humanize }} per second over the last ${rateWindow}. See forwarder_{read,write,udf,critical}_error_total by vertex and isb_jetstream_{read,write}_error_total by buffer and reason.`,
     }),
   ];
 }
