@@ -5,7 +5,11 @@
  * them (batch-cat/udf, isbsvc/main, ...).
  */
 import type {
+  Backlog,
   ContainerSelector,
+  ErrorCounter,
+  MessageCounts,
+  PodSelector,
   MetricsSource,
   PodMemoryTrend,
   PodRestarts,
@@ -44,7 +48,7 @@ export function steadyContainers(): Record<string, FakeContainer> {
     'batch-cat/numa': { cpu: { p95: 1.0, peak: 1.2 }, memory: { peak: 270 * MiB }, pods: 18 },
     'batch-cat/udf': { cpu: { p95: 1.3, peak: 1.6 }, memory: { peak: 75 * MiB }, pods: 18 },
     'out/numa': { cpu: { p95: 0.6, peak: 0.8 }, memory: { peak: 170 * MiB }, pods: 6 },
-    'daemon/main': { cpu: { p95: 0.02, peak: 0.04 }, memory: { peak: 45 * MiB }, pods: 1 },
+    'daemon/numa': { cpu: { p95: 0.02, peak: 0.04 }, memory: { peak: 45 * MiB }, pods: 1 },
     'isbsvc/main': { cpu: { p95: 3.8, peak: 4.3 }, memory: { peak: 2 * GiB }, pods: 3 },
     'isbsvc/reloader': { cpu: { p95: 0.001, peak: 0.002 }, memory: { peak: 12 * MiB }, pods: 3 },
     'isbsvc/metrics': { cpu: { p95: 0.01, peak: 0.02 }, memory: { peak: 22 * MiB }, pods: 3 },
@@ -57,10 +61,25 @@ export interface FakeOptions {
   throughput?: Record<string, { rate: number; replicas: number; points?: number }>;
   latencyP99Micros?: number;
   backPressure?: number;
-  errors?: Record<string, number>;
+  errors?: Partial<Record<ErrorCounter, number>>;
+  /** Vertex pods with `up == 1` (default: every pod of the soak plan). */
+  scraped?: readonly string[];
+  /** Vertex pods kube_pod_info reported (default: the same as scraped). */
+  seen?: readonly string[];
+  messages?: MessageCounts;
+  /** Pending messages at each hourly point (default: flat 600 per buffer). */
+  pending?: (hour: number) => number;
+  lagMs?: (hour: number) => number;
 }
 
-/** Which container of the soak a selector means: `batch-cat/udf`, `isbsvc/main`, `daemon/main`. */
+/** One pod name per replica of each vertex of the soak plan (10 in, 18 batch-cat, 6 out). */
+export function soakVertexPods(): string[] {
+  const pods: string[] = [];
+  for (const [vertex, n] of [['in', 10], ['batch-cat', 18], ['out', 6]] as const) for (let i = 0; i < n; i++) pods.push(`batch-map-soak-${vertex}-${i}-abcde`);
+  return pods;
+}
+
+/** Which container of the soak a selector means: `batch-cat/udf`, `isbsvc/main`, `daemon/numa`. */
 export function keyOf(sel: ContainerSelector): string {
   if (sel.podPattern.includes('isbsvc-')) return `isbsvc/${sel.container}`;
   if (sel.podPattern.includes('-daemon-')) return `daemon/${sel.container}`;
@@ -141,7 +160,41 @@ export class FakeSource implements MetricsSource {
     return this.options.backPressure ?? 0;
   }
 
-  async errorCounts(): Promise<Readonly<Record<string, number>>> {
-    return this.options.errors ?? { forwarder_read_error_total: 0 };
+  async errorCounts(): Promise<Readonly<Record<ErrorCounter, number>>> {
+    return { ...ZERO_ERRORS, ...this.options.errors };
+  }
+
+  async scrapedPods(pods: PodSelector): Promise<readonly string[]> {
+    const re = new RegExp(pods.podPattern);
+    return (this.options.scraped ?? soakVertexPods()).filter((p) => re.test(p));
+  }
+
+  async podsSeen(pods: PodSelector): Promise<readonly string[]> {
+    const re = new RegExp(pods.podPattern);
+    return (this.options.seen ?? this.options.scraped ?? soakVertexPods()).filter((p) => re.test(p));
+  }
+
+  async messageCounts(_namespace: string, _pipeline: string, _vertices: unknown, window: TimeWindow): Promise<MessageCounts> {
+    const n = 50000 * (window.end - window.start);
+    return this.options.messages ?? { read: n, written: n, dropped: {} };
+  }
+
+  async backlog(_namespace: string, _pipeline: string, _buffers: unknown, window: TimeWindow): Promise<Backlog> {
+    const t: number[] = [];
+    for (let h = window.start + HOUR; h <= window.end; h += HOUR) t.push(h);
+    const pending = this.options.pending ?? (() => 13 * 600);
+    const lag = this.options.lagMs ?? (() => 1500);
+    return { pending: { t, values: t.map((_, i) => pending(i + 1)) }, lagMs: { t, values: t.map((_, i) => lag(i + 1)) } };
   }
 }
+
+const ZERO_ERRORS = {
+  forwarder_read_error_total: 0,
+  forwarder_write_error_total: 0,
+  forwarder_udf_error_total: 0,
+  forwarder_critical_error_total: 0,
+  isb_jetstream_read_error_total: 0,
+  isb_jetstream_write_error_total: 0,
+  isb_jetstream_write_timeout_total: 0,
+  isb_jetstream_isFull_error_total: 0,
+} as const satisfies Record<ErrorCounter, number>;

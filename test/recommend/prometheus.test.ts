@@ -33,6 +33,8 @@ jest.setTimeout(180_000);
 const DAY = 86400;
 const NS = SOAK_NAMES.namespace;
 const PIPELINE = SOAK_NAMES.pipeline;
+const BUFFERS = { namespace: NS, bufferPattern: `^${NS}-${PIPELINE}-(${SOAK_NAMES.batchMap}|${SOAK_NAMES.sink})-\\d+$` };
+const VERTEX_PODS = { namespace: NS, podPattern: `^${PIPELINE}-(${SOAK_NAMES.source}|${SOAK_NAMES.batchMap}|${SOAK_NAMES.sink})-\\d+-[a-z0-9]{5}$` };
 /** Scenario datasets start after the default one ends (5 days), 4 days apart. */
 const SCENARIO_BASE = DEFAULT_DATASET.start + 10 * DAY;
 
@@ -141,9 +143,18 @@ describe('PrometheusSource and EmbeddedSource agree on the default steady datase
       }
       const latency = await prometheus.processingLatencyP99(NS, PIPELINE, window);
       differences(latency, await embedded.processingLatencyP99(NS, PIPELINE, window), 'processingLatencyP99', problems);
-      differences(await prometheus.backPressureEvents(NS, PIPELINE, window), await embedded.backPressureEvents(NS, PIPELINE, window), 'backPressureEvents', problems);
-      differences(await prometheus.errorCounts(NS, PIPELINE, window), await embedded.errorCounts(NS, PIPELINE, window), 'errorCounts', problems);
+      differences(await prometheus.backPressureEvents(BUFFERS, window), await embedded.backPressureEvents(BUFFERS, window), 'backPressureEvents', problems);
+      differences(await prometheus.errorCounts(NS, PIPELINE, BUFFERS, window), await embedded.errorCounts(NS, PIPELINE, BUFFERS, window), 'errorCounts', problems);
+      differences(await prometheus.scrapedPods(VERTEX_PODS, window), await embedded.scrapedPods(VERTEX_PODS, window), 'scrapedPods', problems);
+      differences(await prometheus.podsSeen(VERTEX_PODS, window), await embedded.podsSeen(VERTEX_PODS, window), 'podsSeen', problems);
+      const vertices = { source: SOAK_NAMES.source, sink: SOAK_NAMES.sink };
+      differences(await prometheus.messageCounts(NS, PIPELINE, vertices, window), await embedded.messageCounts(NS, PIPELINE, vertices, window), 'messageCounts', problems);
+      differences(await prometheus.backlog(NS, PIPELINE, BUFFERS, window), await embedded.backlog(NS, PIPELINE, BUFFERS, window), 'backlog', problems);
       expect(problems).toEqual([]);
+      // Not vacuous: the pods were scraped and seen, messages counted, pending reported.
+      expect(await prometheus.scrapedPods(VERTEX_PODS, window)).toHaveLength(34);
+      expect((await prometheus.messageCounts(NS, PIPELINE, vertices, window)).written).toBeGreaterThan(1e9);
+      expect((await prometheus.backlog(NS, PIPELINE, BUFFERS, window)).pending.values.some((v) => v > 0)).toBe(true);
       expect(latency).toBeGreaterThan(1000);
       // A pipeline that does not exist has no histogram.
       expect(await prometheus.processingLatencyP99(NS, 'no-such-pipeline', window)).toBeUndefined();
@@ -392,7 +403,7 @@ describe('errors become SourceUnavailableError naming the URL and the cause', ()
         res.end('upstream storage exploded\n');
       },
       async (url) => {
-        const error = await failure(new PrometheusSource({ url }).backPressureEvents(NS, PIPELINE, window));
+        const error = await failure(new PrometheusSource({ url }).backPressureEvents(BUFFERS, window));
         expect(error.message).toMatch(new RegExp(`^Prometheus at ${url.replace(/\./g, '\\.')} answered HTTP 500 Internal Server Error: upstream storage exploded \\(sum\\(`));
       },
     );
@@ -423,7 +434,7 @@ describe('errors become SourceUnavailableError naming the URL and the cause', ()
     await withServer(
       (_req, res) => res.end('<html>login</html>'),
       async (url) => {
-        const error = await failure(new PrometheusSource({ url }).errorCounts(NS, PIPELINE, window));
+        const error = await failure(new PrometheusSource({ url }).errorCounts(NS, PIPELINE, BUFFERS, window));
         expect(error.message).toBe(`Prometheus at ${url} sent something that is not a Prometheus API answer: <html>login</html>`);
       },
     );
@@ -454,8 +465,8 @@ describe('query accounting and progress', () => {
     for (const method of CONTAINER_METHODS) await measure(method, () => call(prometheus, method, sel, aligned));
     await measure('throughput', () => prometheus.throughput(NS, PIPELINE, SOAK_NAMES.batchMap, aligned));
     await measure('processingLatencyP99', () => prometheus.processingLatencyP99(NS, PIPELINE, aligned));
-    await measure('backPressureEvents', () => prometheus.backPressureEvents(NS, PIPELINE, aligned));
-    await measure('errorCounts', () => prometheus.errorCounts(NS, PIPELINE, aligned));
+    await measure('backPressureEvents', () => prometheus.backPressureEvents(BUFFERS, aligned));
+    await measure('errorCounts', () => prometheus.errorCounts(NS, PIPELINE, BUFFERS, aligned));
     await measure('cpuUsage, unaligned', () => prometheus.cpuUsage(sel, unaligned));
     await measure('throttling, unaligned', () => prometheus.throttling(sel, unaligned));
     await measure('throughput, unaligned', () => prometheus.throughput(NS, PIPELINE, SOAK_NAMES.batchMap, unaligned));

@@ -3,16 +3,17 @@
  * datasets never trip, on the hand-made source.
  */
 import { loadStackFile, stackFile } from '../../src/plan/load';
-import { generateSoakDataset, LEAK_BYTES_PER_HOUR, type Scenario } from '../../src/recommend/dataset';
+import { generateSoakDataset, LEAK_BYTES_PER_HOUR, SINK_DROP_REASON, type Scenario } from '../../src/recommend/dataset';
 import { EmbeddedSource } from '../../src/recommend/embedded';
 import { soakVerdict, type Verdict, type VerdictCheck, type VerdictLine } from '../../src/recommend/verdict';
-import { FakeSource, HOUR, WINDOW } from './fake-source';
+import { FakeSource, HOUR, soakVertexPods, steadyContainers, WINDOW, type FakeContainer } from './fake-source';
 
 const plan = loadStackFile(stackFile('soak')).plan;
 
-async function verdictOf(scenario: Scenario): Promise<Verdict> {
+/** The verdict over the dataset after the default 10-minute warm-up. */
+async function verdictOf(scenario: Scenario, warmUpSeconds = 600): Promise<Verdict> {
   const dataset = generateSoakDataset({ scenario });
-  return soakVerdict({ plan, source: new EmbeddedSource(dataset), window: { start: dataset.start, end: dataset.end, stepSeconds: 60 } });
+  return soakVerdict({ plan, source: new EmbeddedSource(dataset), window: { start: dataset.start + warmUpSeconds, end: dataset.end, stepSeconds: 60 } });
 }
 
 function line(v: Verdict, check: VerdictCheck): VerdictLine {
@@ -31,16 +32,21 @@ describe('the embedded soaks', () => {
     expect(statuses(v)).toEqual({
       restarts: 'pass',
       'oom-kills': 'pass',
+      'replaced-pods': 'pass',
       errors: 'pass',
       throughput: 'pass',
+      'data-loss': 'pass',
       latency: 'pass',
       'back-pressure': 'pass',
+      backlog: 'pass',
       'cpu-throttling': 'pass',
       'memory-trend': 'pass',
     });
-    // 34 vertex pods × (init + containers) + daemon (init, main) + 3 JetStream pods × 3 containers.
-    expect(line(v, 'restarts').measured).toBe('0 over 97 pod containers');
-    expect(line(v, 'throughput').measured).toMatch(/^p5 49,\d{3} msg\/s, median 50,\d{3} msg\/s \(in, 10 replicas, 7201 points\)$/);
+    // 34 vertex pods × (init + containers + monitor) + daemon (init, numa) + 3 JetStream pods × 3 containers.
+    expect(line(v, 'restarts').measured).toBe('0 over 131 pod containers');
+    expect(line(v, 'errors').measured).toBe('0 (34 vertex pods scraped)');
+    expect(line(v, 'data-loss').measured).toMatch(/^read 21,5\d\d,\d{3},\d{3}, written 21,5\d\d,\d{3},\d{3} \(−0\.\d{4}%\)$/);
+    expect(line(v, 'throughput').measured).toMatch(/^p5 49,\d{3} msg\/s, median 50,\d{3} msg\/s \(in, 10 replicas, 7191 points\)$/);
     expect(line(v, 'throughput').expected).toContain('p5 ≥ 47,500 msg/s (95% of 50,000)');
     expect(line(v, 'latency').measured).toMatch(/^p99 \d+\.\d ms$/);
     expect(v.target).toBe(50000);
@@ -49,7 +55,7 @@ describe('the embedded soaks', () => {
   it('fails the OOM soak on the OOM kill and the restart it caused', async () => {
     const v = await verdictOf('oom');
     expect(v.passed).toBe(false);
-    expect(line(v, 'oom-kills')).toEqual({ check: 'oom-kills', status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)', expected: '0' });
+    expect(line(v, 'oom-kills')).toMatchObject({ check: 'oom-kills', status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)', expected: '0' });
     expect(line(v, 'restarts')).toMatchObject({ status: 'fail', measured: '1 (batch-cat/udf 1)' });
     expect(line(v, 'throughput').status).toBe('pass');
   });
@@ -61,7 +67,7 @@ describe('the embedded soaks', () => {
     expect(trend.status).toBe('fail');
     // The dataset leaks 4 MB/h = 3.8Mi/h.
     expect(LEAK_BYTES_PER_HOUR / 1024 ** 2).toBeCloseTo(3.81, 2);
-    expect(trend.measured).toMatch(/^steepest \+3\.[789]Mi\/h \(batch-cat\/udf, 120 points\)$/);
+    expect(trend.measured).toMatch(/^steepest \+3\.[789]Mi\/h \(batch-cat\/udf, 119 points\)$/);
   });
 
   it('warns (does not fail) on the throttled soak, naming the throttled container', async () => {
@@ -81,19 +87,107 @@ describe('the embedded soaks', () => {
   });
 });
 
+describe('the scenarios that break what the seed soak claims', () => {
+  it('fails without the warm-up: writers count isFull while their buffer starts marked full', async () => {
+    const v = await verdictOf('steady', 0);
+    expect(line(v, 'back-pressure')).toMatchObject({ status: 'fail', measured: expect.stringMatching(/^[\d,]+ buffer-full write attempt\(s\)$/) });
+    expect(line(v, 'back-pressure').selector).toContain('buffer=~');
+    expect(line(v, 'back-pressure').selector).not.toContain('pipeline=');
+  });
+
+  it('fails the back-pressure soak on the back-pressure line', async () => {
+    const v = await verdictOf('backpressure');
+    expect(v.passed).toBe(false);
+    expect(line(v, 'back-pressure').status).toBe('fail');
+    expect(line(v, 'throughput').status).toBe('pass');
+  });
+
+  it('fails the lossy soak on the data-loss line, counting the drops', async () => {
+    const v = await verdictOf('loss');
+    expect(line(v, 'data-loss')).toMatchObject({ status: 'fail', measured: expect.stringContaining(`dropped (${SINK_DROP_REASON})`) });
+    expect(line(v, 'data-loss').measured).toMatch(/\(−0\.1\d{3}%\)/);
+    expect(statuses(v)).toMatchObject({ restarts: 'pass', errors: 'pass', 'back-pressure': 'pass' });
+  });
+
+  it('fails the soak whose backlog grows without bound', async () => {
+    const v = await verdictOf('backlog');
+    expect(line(v, 'backlog')).toMatchObject({ status: 'fail', measured: expect.stringMatching(/^pending \+1\d{2},\d{3} over the window/) });
+  });
+
+  it('counts the replaced pod that restart counters cannot see', async () => {
+    const v = await verdictOf('replaced');
+    expect(line(v, 'restarts').status).toBe('pass');
+    expect(line(v, 'replaced-pods')).toMatchObject({ status: 'fail', measured: 'batch-cat 1 pod(s) replaced (35 vertex pods seen)' });
+  });
+});
+
+describe('no false passes', () => {
+  it('has no data, never a pass, for a namespace where nothing matched', async () => {
+    const dataset = generateSoakDataset({ days: 2 });
+    const v = await soakVerdict({ plan, source: new EmbeddedSource(dataset), window: { start: dataset.start + 600, end: dataset.end, stepSeconds: 60 }, names: { namespace: 'wrong-ns' } });
+    expect(v.lines.filter((l) => l.status === 'pass')).toEqual([]);
+    expect(v.insufficientData).toBe(true);
+    expect(line(v, 'errors')).toMatchObject({ status: 'no-data', selector: expect.stringContaining('namespace="wrong-ns"'), hint: expect.stringContaining('PodMonitor') });
+    expect(line(v, 'back-pressure').status).toBe('no-data');
+    expect(line(v, 'errors').measured).toContain('up{namespace="wrong-ns"');
+    expect(v.reasons.find((r) => r.startsWith('errors: no data'))).toContain('namespace="wrong-ns"');
+  });
+
+  it('does not read a missing error series as zero when the pods were not scraped', async () => {
+    const v = await soakVerdict({ plan, source: new FakeSource({ scraped: soakVertexPods().filter((p) => !p.includes('-out-')) }), window: WINDOW });
+    expect(line(v, 'errors')).toMatchObject({ status: 'no-data', measured: expect.stringContaining('no scraped pod of out') });
+    expect(line(v, 'back-pressure').status).toBe('no-data');
+    expect(v.insufficientData).toBe(true);
+  });
+
+  it('names the containers without restart counters (the monitor sidecar needs init-container metrics)', async () => {
+    const containers = steadyContainers();
+    const v = await soakVerdict({ plan, source: new FakeSource({ containers }), window: WINDOW });
+    // The fake knows no monitor container: its restarts are unknown.
+    expect(line(v, 'restarts')).toMatchObject({ status: 'no-data', measured: expect.stringContaining('in/monitor') });
+    expect(line(v, 'restarts').hint).toContain('kube_pod_init_container_*');
+  });
+
+  it('skips a check only by name, and a skipped check no longer makes the verdict insufficient', async () => {
+    const containers = { ...steadyContainers(), ...monitors() };
+    const v = await soakVerdict({ plan, source: new FakeSource({ containers, seen: [] }), window: WINDOW });
+    expect(line(v, 'replaced-pods').status).toBe('no-data');
+    expect(v.insufficientData).toBe(true);
+    const skipped = await soakVerdict({ plan, source: new FakeSource({ containers, seen: [] }), window: WINDOW, criteria: { skip: ['replaced-pods'] } });
+    expect(line(skipped, 'replaced-pods').status).toBe('skipped');
+    expect(skipped.reasons).toEqual([]);
+    expect(skipped.insufficientData).toBe(false);
+    expect(skipped.passed).toBe(true);
+  });
+});
+
+/** Restart data for the monitor sidecars and init containers, which steadyContainers() leaves out. */
+function monitors(): Record<string, FakeContainer> {
+  return {
+    'in/monitor': { pods: 10 },
+    'batch-cat/monitor': { pods: 18 },
+    'out/monitor': { pods: 6 },
+    'in/init': { pods: 10 },
+    'batch-cat/init': { pods: 18 },
+    'out/init': { pods: 6 },
+    'daemon/init': { pods: 1 },
+  };
+}
+
 describe('the hand-made source', () => {
   it('fails on error counters, back-pressure, a slow p99 and a throughput below 95% of the target', async () => {
     const source = new FakeSource({
-      errors: { forwarder_udf_error_total: 12, forwarder_read_error_total: 0 },
+      containers: { ...steadyContainers(), ...monitors() },
+      errors: { forwarder_udf_error_total: 12, forwarder_critical_error_total: 2, isb_jetstream_write_timeout_total: 5 },
       backPressure: 3,
       latencyP99Micros: 2_500_000,
       throughput: { in: { rate: 40000, replicas: 10 } },
     });
     const v = await soakVerdict({ plan, source, window: WINDOW });
     expect(statuses(v)).toMatchObject({ errors: 'fail', 'back-pressure': 'fail', latency: 'fail', throughput: 'fail' });
-    expect(line(v, 'errors').measured).toBe('forwarder_udf_error_total 12');
+    expect(line(v, 'errors').measured).toBe('forwarder_critical_error_total 2, forwarder_udf_error_total 12, isb_jetstream_write_timeout_total 5');
     expect(line(v, 'latency').measured).toBe('p99 2500.0 ms');
-    expect(line(v, 'back-pressure').measured).toBe('3 buffer-full event(s)');
+    expect(line(v, 'back-pressure').measured).toBe('3 buffer-full write attempt(s)');
   });
 
   it('judges the rate against --target when given', async () => {
