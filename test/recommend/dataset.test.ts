@@ -9,10 +9,13 @@ import {
   GAP_HOURS,
   generateSoakDataset,
   LEAD_IN_SECONDS,
+  SCENARIOS,
   SOAK_NAMES,
+  WARM_UP_FULL,
   type RawSeries,
   type SoakDataset,
 } from '../../src/recommend/dataset';
+import { contractFor } from '../../src/metrics/contract';
 import { datasetSampleCount, writeOpenMetrics } from '../../src/recommend/openmetrics';
 
 const PROMTOOL = '/usr/bin/promtool';
@@ -84,16 +87,23 @@ describe('generateSoakDataset', () => {
       expect(rate).toBeGreaterThan(4990);
       expect(rate).toBeLessThan(5010);
     }
-    const flat = [
-      ...find(dataset, 'kube_pod_container_status_restarts_total', {}),
-      ...find(dataset, 'kube_pod_init_container_status_restarts_total', {}),
-      ...find(dataset, 'isb_jetstream_isFull_total', {}),
-      ...find(dataset, 'forwarder_read_error_total', {}),
-      ...find(dataset, 'forwarder_udf_error_total', {}),
-    ];
+    const flat = [...find(dataset, 'kube_pod_container_status_restarts_total', {}), ...find(dataset, 'kube_pod_init_container_status_restarts_total', {})];
     expect(flat.length).toBeGreaterThan(100);
     for (const s of flat) expect(Math.max(...s.v)).toBe(0);
     expect(dataset.series.filter((s) => s.metric.endsWith('_last_terminated_reason'))).toEqual([]);
+    // Counters Numaflow creates on the first increment do not exist when nothing was counted.
+    for (const name of ['forwarder_read_error_total', 'forwarder_udf_error_total', 'forwarder_critical_error_total', 'forwarder_drop_total', 'isb_jetstream_write_error_total']) {
+      expect(find(dataset, name, {})).toEqual([]);
+    }
+    // isFull: only the writers' start-up, while their buffer starts marked full.
+    const full = find(dataset, 'isb_jetstream_isFull_total', {});
+    expect(full).toHaveLength(WARM_UP_FULL.writers);
+    for (const s of full) {
+      const last = s.v[s.v.length - 1];
+      expect(last).toBeGreaterThan(0);
+      const settled = s.t.findIndex((t) => t > dataset.start + WARM_UP_FULL.seconds + dataset.scrapeSeconds);
+      expect(s.v[settled]).toBe(last);
+    }
   });
 
   test('has one sample per scrape from the lead-in to the end, at timestamps off the whole seconds', () => {
@@ -150,7 +160,8 @@ describe('generateSoakDataset', () => {
     const udf = find(dataset, 'kube_pod_init_container_status_restarts_total', { container: 'udf' });
     expect(udf).toHaveLength(18);
     expect(find(dataset, 'kube_pod_container_status_restarts_total', { container: 'udf' })).toEqual([]);
-    expect(find(dataset, 'kube_pod_container_status_restarts_total', { container: 'numa' })).toHaveLength(34);
+    // 34 vertex pods and the daemon (its container is numa too).
+    expect(find(dataset, 'kube_pod_container_status_restarts_total', { container: 'numa' })).toHaveLength(35);
     expect(find(dataset, 'kube_pod_init_container_status_restarts_total', { container: 'monitor' })).toHaveLength(34);
   });
 
@@ -205,9 +216,30 @@ describe('generateSoakDataset', () => {
 
   test('models the names of stacks/Pulumi.soak.yaml', () => {
     expect(SOAK_NAMES).toMatchObject({ namespace: 'numaflow-soak', pipeline: 'batch-map-soak', buffer: 'soak-isb' });
-    const buffers = find(dataset, 'isb_jetstream_isFull_total', {}).map((s) => s.labels.buffer);
+    const buffers = find(dataset, 'isb_jetstream_buffer_pending', {}).map((s) => s.labels.buffer);
     expect(buffers).toEqual([...Array.from({ length: 12 }, (_, i) => `numaflow-soak-batch-map-soak-batch-cat-${i}`), 'numaflow-soak-batch-map-soak-out-0']);
     expect(new Set(dataset.series.map((s) => s.labels.namespace))).toEqual(new Set(['numaflow-soak']));
+  });
+
+  test.each(SCENARIOS)('%s: every series carries only labels its upstream exporter exposes (the metrics contract)', (scenario) => {
+    const d = scenario === 'steady' ? dataset : generateSoakDataset({ scenario, days: 3, scrapeSeconds: 600 });
+    const problems = new Set<string>();
+    for (const s of d.series) {
+      const c = contractFor(s.metric);
+      if (!c) {
+        problems.add(`${s.metric}: not in the contract`);
+        continue;
+      }
+      // The duplicate cAdvisor scrape differs only in its job label's value.
+      for (const label of Object.keys(s.labels)) if (!c.labels.includes(label)) problems.add(`${s.metric}: label ${label}`);
+    }
+    expect([...problems]).toEqual([]);
+    // Reads: a source carries source_partition, the other vertices partition_name (never both).
+    for (const r of find(d, 'forwarder_data_read_total', {})) {
+      expect(r.labels.vertex === 'in' ? 'source_partition' in r.labels : 'partition_name' in r.labels).toBe(true);
+      expect('source_partition' in r.labels && 'partition_name' in r.labels).toBe(false);
+    }
+    for (const f of find(d, 'isb_jetstream_buffer_pending', {})) expect(f.labels.pipeline).toBeUndefined();
   });
 });
 
@@ -226,7 +258,7 @@ describe('writeOpenMetrics', () => {
     expect(text).toContain('# TYPE forwarder_processing_time histogram\n');
     expect(text).toContain('# TYPE container_memory_working_set_bytes gauge\n');
     // timestamps in seconds with millisecond decimals
-    expect(text).toMatch(/^container_cpu_usage_seconds_total\{namespace="numaflow-soak",pod="[^"]+",container="[^"]+",job="kubelet"\} [0-9.e+]+ 17513\d{5}\.\d{3}$/m);
+    expect(text).toMatch(/^container_cpu_usage_seconds_total\{namespace="numaflow-soak",pod="[^"]+",container="[^"]+",[^}]*job="kubelet",[^}]*cpu="total"\} [0-9.e+]+ 17513\d{5}\.\d{3}$/m);
 
     const blocks = path.join(tmp, 'blocks');
     let output: string;
