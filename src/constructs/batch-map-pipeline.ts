@@ -7,7 +7,7 @@
 import { Construct } from 'constructs';
 import type { ContainerTemplate, PodTemplateFields, UserContainer } from '../numaflow/pod';
 import { vertexPodLabels } from '../numaflow/labels';
-import { Pipeline, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
+import { Pipeline, type JobTemplate, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
 import type { ContainerResources, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
 import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
 
@@ -105,6 +105,18 @@ export class BatchMapPipeline extends Construct {
       updateStrategy: { type: 'RollingUpdate' as const, rollingUpdate: { maxUnavailable: p.maxUnavailable } },
     });
 
+    // The Jobs that create and delete the buffers (numaflow v1.8.3
+    // pkg/reconciler/pipeline/controller.go buildISBBatchJob) set no securityContext and no
+    // resources of their own, and the image declares no user: without this template they
+    // run as root, unbounded. The pod fields fill what the controller left unset; the
+    // containerTemplate is applied to the Job's only container, `numa`.
+    const job: JobTemplate = {
+      metadata: { labels: { [VARIANT_LABEL]: props.variant } },
+      ...placementFields(p.placement),
+      securityContext: restrictedPodSecurity(),
+      containerTemplate: containerTemplate(p.job),
+    };
+
     const { source: src, batchMap: map, sink: out } = p;
     const g = src.generator;
     const vertices: Vertex[] = [
@@ -158,6 +170,7 @@ export class BatchMapPipeline extends Construct {
             containerTemplate: containerTemplate(p.daemon),
             initContainerTemplate: containerTemplate(p.daemon),
           },
+          job,
         },
         vertices,
         edges: [

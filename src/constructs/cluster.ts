@@ -81,9 +81,10 @@ export class SoakCluster extends Construct {
       },
     });
 
-    // No container may ask for more than the largest container the plan sizes; a container
-    // Numaflow adds without resources (v1.8.3's monitor sidecar) gets small defaults.
-    const containers = distinctSizedContainers(plan);
+    // No container may ask for more than the largest container the plan sizes (the buffer
+    // Jobs' `numa` included); a container Numaflow adds without resources (v1.8.3's monitor
+    // sidecar) gets small defaults.
+    const containers = [...distinctSizedContainers(plan), { resources: plan.pipeline.job }];
     const maxCpu = containers.reduce((m, c) => (c.resources.limits.cpu.compare(m) > 0 ? c.resources.limits.cpu : m), Cpu.ZERO);
     const maxMemory = containers.reduce((m, c) => (c.resources.limits.memory.compare(m) > 0 ? c.resources.limits.memory : m), Bytes.ZERO);
     new k8s.KubeLimitRange(this, 'limits', {

@@ -54,10 +54,31 @@ export interface Watermark {
 
 export interface Templates {
   /** Pod settings of the pipeline's daemon Deployment. */
-  readonly daemon?: PodTemplateFields & {
-    readonly containerTemplate?: ContainerTemplate;
-    readonly initContainerTemplate?: ContainerTemplate;
-  };
+  readonly daemon?: DaemonTemplate;
+  /** Pod settings of the Jobs that create and delete the pipeline's buffers. */
+  readonly job?: JobTemplate;
+}
+
+/** `templates.daemon` (v1.8.3 `DaemonTemplate`, `pkg/apis/numaflow/v1alpha1/daemon_template.go`). */
+export interface DaemonTemplate extends PodTemplateFields {
+  /** The daemon's `numa` container. */
+  readonly containerTemplate?: ContainerTemplate;
+  /** The daemon pod's `init` container. */
+  readonly initContainerTemplate?: ContainerTemplate;
+}
+
+/**
+ * `templates.job` (v1.8.3 `JobTemplate`, `pkg/apis/numaflow/v1alpha1/job_template.go`).
+ * The controller builds a Job to create the buffers and buckets when the pipeline is created
+ * (`isbsvc-create`), to delete them (`isbsvc-delete`) and to clean up on deletion, in
+ * `buildISBBatchJob` (`pkg/reconciler/pipeline/controller.go`). Its pod has one container,
+ * `numa`, and no init container; without this template it has no securityContext and no
+ * resources. The template's pod fields fill what the controller left unset
+ * (`AbstractPodTemplate.ApplyToPodTemplateSpec`), its containerTemplate is applied to `numa`.
+ */
+export interface JobTemplate extends PodTemplateFields {
+  /** The Job's `numa` container. */
+  readonly containerTemplate?: ContainerTemplate;
 }
 
 /** One vertex: exactly one of `source`, `udf` or `sink`. */

@@ -94,18 +94,22 @@ export interface PodTemplateFields {
   readonly securityContext?: PodSecurityContext;
 }
 
+export interface EnvVar {
+  readonly name: string;
+  readonly value: string;
+}
+
 /**
  * The settings Numaflow applies to the containers it creates itself (`numa`, `init`, the
- * daemon, the NATS containers). There is no image here: Numaflow chooses it.
+ * daemon, the buffer Jobs, the NATS containers). There is no image here: Numaflow chooses it.
+ * Applied by `ContainerTemplate.ApplyToContainer` (numaflow v1.8.3
+ * `pkg/apis/numaflow/v1alpha1/container_template.go`): resources are merged over the
+ * controller's, the securityContext replaces the container's, and `env` is appended after
+ * the controller's own variables.
  */
 export interface ContainerTemplate {
   readonly resources: ResourceRequirements;
   readonly securityContext?: ContainerSecurityContext;
-}
-
-export interface EnvVar {
-  readonly name: string;
-  readonly value: string;
 }
 
 /** A container whose image is yours: a UDF or a user-defined sink. */

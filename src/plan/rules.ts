@@ -43,6 +43,15 @@ function vertices(plan: SoakPlan) {
   ];
 }
 
+/**
+ * The containers whose requests and limits are checked: every container of the capacity
+ * model, plus the buffer Jobs' `numa` container (`pipeline.job`), which is short-lived and
+ * so not part of that model.
+ */
+function checkedContainers(plan: SoakPlan) {
+  return [...distinctSizedContainers(plan), { path: 'pipeline.job', resources: plan.pipeline.job }];
+}
+
 function pinnedImageProblem(image: string): string | undefined {
   if (/@sha256:[a-f0-9]{64}$/.test(image)) return undefined;
   if (image.includes('@')) return `image ${JSON.stringify(image)} has a malformed digest: expected @sha256: and 64 hex digits`;
@@ -60,7 +69,7 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     description: 'Every request and limit is above zero.',
     *check(plan) {
-      for (const c of distinctSizedContainers(plan)) {
+      for (const c of checkedContainers(plan)) {
         for (const kind of ['requests', 'limits'] as const) {
           const r = c.resources[kind];
           if (r.cpu.millicores === 0) yield [`${c.path}.${kind}.cpu`, `must be above zero`];
@@ -74,7 +83,7 @@ export const RULES: readonly Rule[] = [
     severity: 'error',
     description: 'A request is never above its limit (the API server rejects the pod).',
     *check(plan) {
-      for (const c of distinctSizedContainers(plan)) {
+      for (const c of checkedContainers(plan)) {
         const { requests, limits } = c.resources;
         if (requests.cpu.compare(limits.cpu) > 0) {
           yield [`${c.path}.requests.cpu`, `request ${requests.cpu} is above the limit ${limits.cpu}`];

@@ -310,6 +310,17 @@ export const pipelinePlan = strict({
   daemon: containerResources
     .prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
     .describe('The pipeline daemon (one pod serving pipeline status and pending counts), and its init container.'),
+  /**
+   * The `numa` container of the Jobs the controller runs to create and delete the
+   * pipeline's buffers (spec.templates.job). Short-lived: they run when the pipeline is
+   * created, changed or deleted, so the capacity model does not count them.
+   * @default requests 100m CPU / 128Mi, limits 500m CPU / 256Mi
+   */
+  job: containerResources
+    .prefault({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } })
+    .describe(
+      'The buffer Jobs (create and delete the pipeline\'s streams and buckets; spec.templates.job), one short-lived pod each. Defaults: requests 100m/128Mi, limits 500m/256Mi.',
+    ),
   source: sourcePlan,
   batchMap: batchMapPlan,
   sink: sinkPlan,

@@ -28,6 +28,18 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
     for (const o of numaflow) expect({ kind: o.kind, errors: numaflowSchemaErrors(o) }).toEqual({ kind: o.kind, errors: [] });
   });
 
+  test('the validated Pipeline carries templates.job, and the closed CRD schema reaches into it', () => {
+    const pipeline = find(objects, 'Pipeline');
+    expect(Object.keys(pipeline.spec.templates.job).sort()).toEqual(['containerTemplate', 'metadata', 'securityContext']);
+    const misplaced = structuredClone(pipeline);
+    misplaced.spec.templates.job.resources = misplaced.spec.templates.job.containerTemplate.resources;
+    misplaced.spec.templates.job.containerTemplate.securityContext.runAsUsr = 9737;
+    expect(numaflowSchemaErrors(misplaced)).toEqual([
+      '/spec/templates/job must NOT have additional properties: "resources"',
+      '/spec/templates/job/containerTemplate/securityContext must NOT have additional properties: "runAsUsr"',
+    ]);
+  });
+
   test('every core Kubernetes object validates with kubernetes-models', () => {
     const core = objects.filter((o) => !o.apiVersion.includes('numaflow') && !o.apiVersion.startsWith('monitoring.coreos.com'));
     expect(core.map((o) => o.kind).sort()).toEqual(['LimitRange', 'Namespace', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota']);
@@ -59,13 +71,15 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
     expect(order.indexOf('InterStepBufferService')).toBeLessThan(order.indexOf('Pipeline'));
   });
 
-  test('every vertex and the daemon run with restricted security contexts', () => {
+  test('every vertex, the daemon and the buffer Jobs run with restricted security contexts', () => {
     const spec = find(objects, 'Pipeline').spec;
-    const pods = [...spec.vertices, spec.templates.daemon];
+    const pods = [...spec.vertices, spec.templates.daemon, spec.templates.job];
     for (const pod of pods) {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-      for (const template of [pod.containerTemplate, pod.initContainerTemplate]) {
+      // A Job pod has no init container (numaflow v1.8.3 buildISBBatchJob), so its template has none.
+      const templates = pod === spec.templates.job ? [pod.containerTemplate] : [pod.containerTemplate, pod.initContainerTemplate];
+      for (const template of templates) {
         expect(template.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       }
     }
@@ -96,6 +110,7 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
       ...spec.vertices.flatMap((v: Manifest) => [v.containerTemplate.resources, v.initContainerTemplate.resources]),
       spec.vertices.find((v: Manifest) => v.udf).udf.container.resources,
       spec.templates.daemon.containerTemplate.resources,
+      spec.templates.job.containerTemplate.resources,
       js.containerTemplate.resources,
       js.reloaderContainerTemplate.resources,
       js.metricsContainerTemplate.resources,
