@@ -17,13 +17,14 @@ describe('numaflow-soak recommend', () => {
     const { code, stdout, stderr } = await recommend();
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe('### numaflow-soak recommend: 8 container(s) resized');
-    expect(stdout).toContain('Data: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:00:00Z to 2025-07-06T00:00:00Z, every 60s. Target 50,000 msg/s.');
+    // The first 10 minutes are the default warm-up.
+    expect(stdout).toContain('Data: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z, every 60s. Target 50,000 msg/s.');
     expect(stdout).toContain('| container | status | requests (cpu / memory) | limits (cpu / memory) | basis |');
     expect(stdout).toContain('| batch-cat/udf | changed | 2 / 8Gi → **1720m / 100Mi** | 4 / 16Gi → **2080m / 100Mi** |');
     expect(stdout).toContain('| batch-cat | changed | 18-18 → **18-23** |');
     expect(stdout).toContain('- buffer volume (could-shrink):');
-    expect(stdout).toContain('Reproduce: `npx numaflow-soak recommend --embedded --start 2025-07-01T00:00:00Z --end 2025-07-06T00:00:00Z`');
-    expect(stderr).toContain('recommend: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:00:00Z to 2025-07-06T00:00:00Z, step 60s\n');
+    expect(stdout).toContain('Reproduce: `npx numaflow-soak recommend --embedded --start 2025-07-01T00:00:00Z --end 2025-07-06T00:00:00Z --warm-up 10m`');
+    expect(stderr).toContain('recommend: embedded:soak-steady-5d-120s-seed1817, 2025-07-01T00:10:00Z (after a 600s warm-up) to 2025-07-06T00:00:00Z, step 60s\n');
     expect(stderr).toContain('measuring batch-cat/udf (pipeline.batchMap.udf) [4/9]');
   });
 
@@ -42,7 +43,7 @@ describe('numaflow-soak recommend', () => {
       status: 'changed',
       current: { requests: { cpu: '2', memory: '8Gi' }, limits: { cpu: '4', memory: '16Gi' } },
       recommended: { requests: { cpu: '1720m', memory: '100Mi' }, limits: { cpu: '2080m', memory: '100Mi' } },
-      basis: { cpu: { statistic: 'p95', percentile: 95, headroomPercent: 20, samples: 7201, pods: 18 }, memory: { statistic: 'peak', percentile: 100, headroomPercent: 15 } },
+      basis: { cpu: { statistic: 'p95', percentile: 95, headroomPercent: 20, samples: 7191, pods: 18 }, memory: { statistic: 'peak', percentile: 100, headroomPercent: 15 } },
       flags: ['memory-floor'],
     });
     expect(doc.replicas.map((x: { vertex: string; recommended: unknown }) => [x.vertex, x.recommended])).toEqual([
@@ -60,7 +61,7 @@ describe('numaflow-soak recommend', () => {
     const { code, stdout, stderr } = await recommend('--history-duration', '2h', '--write', '--root', root, '--quiet');
     expect(code).toBe(6);
     expect(stdout).toContain('**Too little data: nothing is recommended or written.**');
-    expect(stderr).toBe('numaflow-soak recommend: too little data, nothing recommended or written: the window is 2.0 h; the policy needs at least 24 h of history\n');
+    expect(stderr).toBe('numaflow-soak recommend: too little data, nothing recommended or written: the window is 1.8 h; the policy needs at least 24 h of history\n');
     expect(fs.readFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8')).toBe(before);
     expect(fs.existsSync(path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json'))).toBe(false);
   });
@@ -133,7 +134,7 @@ describe('numaflow-soak verdict', () => {
     const { code, stdout } = await verdict('--quiet');
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: PASSED');
-    expect(stdout).toContain('| restarts | ✅ pass | 0 over 97 pod containers | 0, init containers and sidecars included |');
+    expect(stdout).toContain('| restarts | ✅ pass | 0 over 131 pod containers | 0, init containers and sidecars included |');
     expect(stdout).toMatch(/\| throughput \| ✅ pass \| p5 49,\d{3} msg\/s/);
     expect(stdout).toContain('| memory-trend | ✅ pass |');
   });
@@ -144,6 +145,36 @@ describe('numaflow-soak verdict', () => {
     const doc = JSON.parse(stdout);
     expect(doc).toMatchObject({ schemaVersion: 1, passed: false, insufficientData: false, target: 50000 });
     expect(doc.lines.find((l: { check: string }) => l.check === 'oom-kills')).toMatchObject({ status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)' });
+  });
+
+  it('exits 5 on the back-pressure scenario, failing the back-pressure line', async () => {
+    const { code, stdout } = await verdict('--quiet', '--scenario', 'backpressure');
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/\| back-pressure \| ❌ fail \| [\d,]+ buffer-full write attempt\(s\) \|/);
+  });
+
+  it('exits 6, never passing a line, when the namespace matches nothing; each line names its selector and a hint', async () => {
+    const { code, stdout } = await verdict('--quiet', '--namespace', 'wrong-ns');
+    expect(code).toBe(6);
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: TOO LITTLE DATA');
+    expect(stdout).not.toContain('✅ pass');
+    expect(stdout).toMatch(/- errors: no data \(forwarder_\{read,write,udf,critical\}_error_total\{namespace="wrong-ns",pipeline="batch-map-soak"\}.*\): no vertex pod was scraped/);
+    expect(stdout).toContain('- back-pressure: no data (isb_jetstream_isFull_total{namespace="wrong-ns",buffer=~');
+  });
+
+  it('skips checks by name only; an unknown name is a usage error naming the choices', async () => {
+    const skipped = await verdict('--quiet', '--skip-check', 'memory-trend,backlog');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain('| memory-trend | ⏭ skipped |');
+    const bad = await verdict('--quiet', '--skip-check', 'memory');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("option '--skip-check' got unknown check 'memory'; expected a comma-separated list of: restarts, oom-kills");
+  });
+
+  it('judges the start-up without a warm-up: writers count isFull until their first check', async () => {
+    const { code, stdout } = await verdict('--quiet', '--warm-up', '0s');
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/\| back-pressure \| ❌ fail \|/);
   });
 
   it('exits 6 on a window too short to judge', async () => {
