@@ -49,6 +49,8 @@ export class SoakCluster extends Construct {
     this.plan = plan;
     this.totals = planTotals(plan);
     const ns = plan.namespace;
+    // `restricted` by default: every pod the Numaflow v1.8.3 controller creates from what we
+    // emit can meet it (see the podSecurityEnforce description in src/plan/schema.ts).
     const enforce = plan.cluster.podSecurityEnforce;
 
     this.namespace = new k8s.KubeNamespace(this, 'namespace', {

@@ -30,8 +30,9 @@ export const JETSTREAM_VERSIONS: readonly string[] = [
 
 /**
  * Numaflow v1.8.3 adds a `monitor` sidecar to every vertex pod with these requests
- * (`pkg/apis/numaflow/v1alpha1/monitor_container.go` at v1.8.3). It cannot be configured,
- * but it counts towards what a node must hold.
+ * (`pkg/apis/numaflow/v1alpha1/monitor_container.go` at v1.8.3). Its resources cannot be
+ * configured, but they count towards what a node must hold. Its securityContext is the
+ * vertex `containerTemplate.securityContext` (since v1.8.2; `vertex_types.go` `GetPodSpec`).
  */
 export const MONITOR_SIDECAR_REQUESTS = { cpuMillis: 10, memoryBytes: 20 * 1024 ** 2 } as const;
 

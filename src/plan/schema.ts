@@ -154,11 +154,22 @@ export const nodeShape = strict({
 
 export const clusterPlan = strict({
   nodeShape,
+  /**
+   * Numaflow v1.8.3 facts behind the default: the vertex pods take their pod securityContext
+   * from the vertex and the containers' from containerTemplate / initContainerTemplate / the
+   * user container, and the `monitor` sidecar copies containerTemplate.securityContext
+   * (pkg/apis/numaflow/v1alpha1/vertex_types.go GetPodSpec); the daemon from templates.daemon
+   * (pipeline_types.go GetDaemonDeploymentObj); the buffer Jobs from templates.job
+   * (pkg/reconciler/pipeline/controller.go buildISBBatchJob); the JetStream pods from the
+   * buffer service's templates (jetstream_buffer_service.go GetStatefulSetSpec), whose
+   * volumes (emptyDir, projected, persistentVolumeClaim) restricted allows.
+   * @default 'restricted'
+   */
   podSecurityEnforce: z
     .enum(['restricted', 'baseline', 'privileged'])
-    .default('baseline')
+    .default('restricted')
     .describe(
-      'Pod Security Standard enforced on the namespace. `restricted` is always audited and warned; enforce it only if the Numaflow controller in your cluster sets restricted security contexts on the pods it adds itself (daemon, init).',
+      'Pod Security Standard enforced on the namespace; `restricted` is always audited and warned. With Numaflow v1.8.3 every pod the controller creates for this plan can run restricted: vertex pods (init, numa, udf, and the monitor sidecar, which copies the vertex containerTemplate securityContext), the daemon, the buffer Jobs (templates.job) and the JetStream pods all get restricted security contexts. Lower it only for a controller older than v1.8.2, whose monitor sidecar has no securityContext.',
     ),
   quotaHeadroomPercent: int(0, 1000)
     .default(10)
