@@ -233,7 +233,12 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
     const reproduce = reproduceLine('recommend', inputs, argv, ['write']);
     emit(v.format === 'json' ? `${JSON.stringify(recommendationJson(recommendation), null, 2)}\n` : renderRecommendationMarkdown(recommendation, reproduce), v.output);
     if (recommendation.insufficientData) {
-      process.stderr.write(`numaflow-soak recommend: too little data, nothing recommended${v.write ? ' or written' : ''}: ${recommendation.reasons.join('; ')}\n`);
+      const reasons = recommendation.reasons;
+      process.stderr.write(
+        reasons.length === 1
+          ? `numaflow-soak recommend: too little data, nothing recommended${v.write ? ' or written' : ''}: ${reasons[0]}\n`
+          : `numaflow-soak recommend: too little data, nothing recommended${v.write ? ' or written' : ''}:\n${reasons.map((r) => `  - ${r}\n`).join('')}`,
+      );
       return EXIT.insufficientData;
     }
     if (v.write) {

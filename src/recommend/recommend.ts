@@ -27,7 +27,7 @@ import {
   type SizingFlag,
   type VolumeAdvice,
 } from './policy';
-import { defaultNames, sizedSelectors, type ContainerRole, type SelectorNames } from './selectors';
+import { containerSelectorText, defaultNames, sizedSelectors, type ContainerRole, type SelectorNames } from './selectors';
 
 /** Most points of a usage series kept in the provenance (the HTML report plots them). */
 export const MAX_SERIES_POINTS = 500;
@@ -130,7 +130,9 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
       source.usageSeries(sel, window),
     ]);
     const s = sizeContainer({ cpu, memory, trend, throttling, restarts }, context(c.role, current, c.optional), policy);
-    if (s.insufficient !== undefined && !(windowHours < policy.minHistoryHours)) reasons.push(`${c.path}: ${s.insufficient}`);
+    if (s.insufficient !== undefined && !(windowHours < policy.minHistoryHours)) {
+      reasons.push(`${c.path} (${common.label}): ${s.insufficient}; measured with ${containerSelectorText(sel)} and container_memory_working_set_bytes`);
+    }
     const notes = c.sharedWithInit && s.status !== 'kept' && s.status !== 'insufficient-data'
       ? [...s.notes, `${c.path} also sizes this pod's init container (the same Numaflow binary, run briefly before ${c.sized.container}); it is not measured and gets the same values`]
       : s.notes;
@@ -157,7 +159,9 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
     progress(`measuring the throughput of ${v.name}`);
     const throughput = await source.throughput(names.namespace, names.pipeline, v.name, window);
     const sizing = sizeReplicas(throughput, v.scale, target, windowHours, policy);
-    if (sizing.insufficient !== undefined && !(windowHours < policy.minHistoryHours)) reasons.push(`${path}.scale: ${sizing.insufficient}`);
+    if (sizing.insufficient !== undefined && !(windowHours < policy.minHistoryHours)) {
+      reasons.push(`${path}.scale: ${sizing.insufficient}; measured with forwarder_data_read_total{namespace=${JSON.stringify(names.namespace)},pipeline=${JSON.stringify(names.pipeline)},vertex=${JSON.stringify(v.name)}}`);
+    }
     replicas.push({ path, vertex: v.name, current: scaleOf(v.scale), ...sizing });
   }
 

@@ -194,3 +194,8 @@ export function sizedSelectors(plan: SoakPlan, names: SelectorNames = defaultNam
     return sharedWithInit ? { ...c, sharedWithInit } : c;
   });
 }
+
+/** The cAdvisor selector a container is measured with, as a reader would type it into Prometheus. */
+export function containerSelectorText(sel: ContainerSelector, metric = 'container_cpu_usage_seconds_total'): string {
+  return `${metric}{namespace=${JSON.stringify(sel.namespace)},pod=~${JSON.stringify(sel.podPattern)},container=${JSON.stringify(sel.container)}}`;
+}

@@ -55,6 +55,14 @@ describe('numaflow-soak recommend', () => {
     expect(doc.partitions).toMatchObject({ current: 12, status: 'ok' });
   });
 
+  it('exits 6 naming every container without data and the selector it was measured with', async () => {
+    const { code, stderr } = await recommend('--quiet', '--namespace', 'wrong-ns');
+    expect(code).toBe(6);
+    expect(stderr).toContain('numaflow-soak recommend: too little data, nothing recommended:\n');
+    expect(stderr).toContain('  - pipeline.daemon (daemon/numa): no CPU or memory data in the window; measured with container_cpu_usage_seconds_total{namespace="wrong-ns",pod=~"^batch-map-soak-daemon-[a-z0-9]+-[a-z0-9]{5}$",container="numa"}');
+    expect(stderr).toContain('  - pipeline.sink.scale: 0 throughput samples, fewer than 100; measured with forwarder_data_read_total{namespace="wrong-ns",pipeline="batch-map-soak",vertex="out"}');
+  });
+
   it('exits 6 with nothing written when the window is too short to size from', async () => {
     const root = tempProject();
     const before = fs.readFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.yaml'), 'utf8');
