@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import type { ContainerTemplate, PodTemplateFields, UserContainer } from '../numaflow/pod';
 import { vertexPodLabels } from '../numaflow/labels';
 import { Pipeline, type JobTemplate, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
-import type { ContainerResources, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
+import { workerThreadsEnv } from '../numaflow/worker-threads';
+import type { ContainerResources, NumaContainer, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
 import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
 
 export interface BatchMapPipelineProps {
@@ -24,6 +25,18 @@ const GRACE_PERIOD_SECONDS = 30;
 
 function containerTemplate(resources: ContainerResources): ContainerTemplate {
   return { resources: resourceRequirements(resources), securityContext: restrictedContainerSecurity() };
+}
+
+/**
+ * A vertex's containerTemplate, which Numaflow applies to its `numa` container. With
+ * `workerThreads` set, NUMAFLOW_CPU_REQUEST goes into its env: Numaflow appends this env after
+ * its own, so this value wins (see src/numaflow/worker-threads.ts).
+ */
+function numaTemplate(numa: NumaContainer): ContainerTemplate {
+  return {
+    ...containerTemplate(numa),
+    ...(numa.workerThreads !== undefined ? { env: [workerThreadsEnv(numa.workerThreads)] } : {}),
+  };
 }
 
 function userContainer(image: string, resources: ContainerResources, env: Record<string, string> = {}): UserContainer {
@@ -95,10 +108,10 @@ export class BatchMapPipeline extends Construct {
         },
       },
     });
-    const common = (name: string, numa: ContainerResources, scalePlan: ScalePlan, vertexLimits: VertexLimits | undefined) => ({
+    const common = (name: string, numa: NumaContainer, scalePlan: ScalePlan, vertexLimits: VertexLimits | undefined) => ({
       name,
       ...pod(name),
-      containerTemplate: containerTemplate(numa),
+      containerTemplate: numaTemplate(numa),
       initContainerTemplate: containerTemplate(p.init),
       scale: scale(scalePlan),
       ...limits(vertexLimits),

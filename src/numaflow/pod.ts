@@ -110,6 +110,12 @@ export interface EnvVar {
 export interface ContainerTemplate {
   readonly resources: ResourceRequirements;
   readonly securityContext?: ContainerSecurityContext;
+  /**
+   * Appended after the controller's env, so for a name the controller also sets, this value
+   * is the later entry and the one the kubelet uses.
+   * @default none
+   */
+  readonly env?: readonly EnvVar[];
 }
 
 /** A container whose image is yours: a UDF or a user-defined sink. */

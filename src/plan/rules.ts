@@ -5,6 +5,7 @@
  * (pipeline_validate.go, isbsvc_validate.go), Kubernetes limits, and soak-test experience.
  */
 import { JETSTREAM_VERSIONS } from '../numaflow/versions';
+import { CPU_REQUEST_ENV, threadsForCpu } from '../numaflow/worker-threads';
 import { distinctSizedContainers } from './containers';
 import { effectiveLimits, estimatedStreamBytesPerNode } from './derived';
 import type { SoakPlan } from './schema';
@@ -321,6 +322,35 @@ export const RULES: readonly Rule[] = [
     *check(plan) {
       const { min, max } = plan.pipeline.source.scale;
       if (min !== max) yield ['pipeline.source.scale', `a generator source is never autoscaled: it will run ${Math.max(1, min)} replicas, not up to ${max}; set min = max`];
+    },
+  },
+  {
+    id: 'cpu-request-env-in-udf',
+    severity: 'error',
+    description: 'NUMAFLOW_CPU_REQUEST is set through numa.workerThreads, not the udf env, where the controller overrides it and numa never sees it.',
+    *check(plan) {
+      const value = plan.pipeline.batchMap.env[CPU_REQUEST_ENV];
+      if (value === undefined) return;
+      const threads = plan.pipeline.batchMap.numa.workerThreads;
+      const wanted = threads === undefined ? '' : ` (numa.workerThreads is ${threads})`;
+      yield [
+        `pipeline.batchMap.env.${CPU_REQUEST_ENV}`,
+        `${CPU_REQUEST_ENV}=${JSON.stringify(value)} in the udf env has no effect${wanted}: Numaflow v1.8.3 appends its own value after it in the udf container and sets numa's separately; to pin numa's worker threads set pipeline.batchMap.numa.workerThreads`,
+      ];
+    },
+  },
+  {
+    id: 'worker-threads-within-cpu-limit',
+    severity: 'warning',
+    description: 'More numa worker threads than the CPU limit (in whole cores) only contend for the same CPU quota.',
+    *check(plan) {
+      for (const { path, v } of vertices(plan)) {
+        const threads = v.numa.workerThreads;
+        const cores = threadsForCpu(v.numa.limits.cpu);
+        if (threads !== undefined && threads > cores) {
+          yield [`${path}.numa.workerThreads`, `${threads} worker threads exceed the numa CPU limit ${v.numa.limits.cpu} rounded up to ${cores} cores; the extra threads only share the same CPU quota`];
+        }
+      }
     },
   },
   {

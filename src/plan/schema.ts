@@ -125,6 +125,24 @@ export const containerResources = strict({
   limits: resourceList.describe('The most the container may use: CPU above it is throttled, memory above it is OOM-killed.'),
 }).describe('Requests and limits of one container. Both are required for every container.');
 
+/**
+ * The `numa` container of a vertex (Numaflow's runtime, set through the vertex's
+ * containerTemplate): its requests and limits, and optionally its worker threads.
+ */
+export const numaContainer = strict({
+  ...containerResources.shape,
+  /**
+   * Pins the numa runtime's tokio worker threads by setting NUMAFLOW_CPU_REQUEST in the
+   * vertex's `containerTemplate.env`; see src/numaflow/worker-threads.ts for the upstream facts.
+   * @default unset: the controller's value, requests.cpu rounded up to whole cores
+   */
+  workerThreads: int(1, 1024)
+    .optional()
+    .describe(
+      'Worker threads of the numa runtime (sets NUMAFLOW_CPU_REQUEST in containerTemplate.env). Unset: requests.cpu rounded up to whole cores, as the controller sets it.',
+    ),
+}).describe('The numa container (Numaflow runtime), set through containerTemplate: requests, limits and optionally its worker threads.');
+
 export const toleration = strict({
   key: z.string().optional().describe('Taint key; omit with operator Exists to tolerate every taint.'),
   operator: z.enum(['Equal', 'Exists']).default('Equal'),
@@ -270,7 +288,7 @@ export const sourcePlan = strict({
   scale: scalePlan,
   partitions: int(0).optional().describe('Numaflow allows at most 1 on a source.'),
   generator: generatorPlan,
-  numa: containerResources.describe('The numa container (Numaflow runtime), set through containerTemplate.'),
+  numa: numaContainer,
   limits: vertexLimits.optional(),
 });
 
@@ -280,7 +298,7 @@ export const batchMapPlan = strict({
   scale: scalePlan,
   partitions: int(1, 1000).default(1).describe('Buffers (JetStream streams) this vertex reads from.'),
   udf: containerResources.describe('The udf container (your batch-map code).'),
-  numa: containerResources.describe('The numa container (Numaflow runtime), set through containerTemplate.'),
+  numa: numaContainer,
   limits: vertexLimits.optional(),
   env: z.record(z.string(), z.string()).default({}).describe('Environment variables of the udf container.'),
 });
@@ -290,7 +308,7 @@ export const sinkPlan = strict({
   type: z.enum(['log', 'blackhole', 'udsink']).describe('log and blackhole run inside numa; udsink adds a container.'),
   scale: scalePlan,
   partitions: int(1, 1000).default(1),
-  numa: containerResources.describe('The numa container; log and blackhole sinks run in it.'),
+  numa: numaContainer.describe('The numa container; log and blackhole sinks run in it. Requests, limits and optionally its worker threads.'),
   udsink: strict({
     image: z.string().min(1),
     resources: containerResources,
@@ -371,6 +389,7 @@ export const soakPlan = strict({
 
 export type SoakPlan = z.output<typeof soakPlan>;
 export type ContainerResources = z.output<typeof containerResources>;
+export type NumaContainer = z.output<typeof numaContainer>;
 export type ResourceList = z.output<typeof resourceList>;
 export type Placement = z.output<typeof placement>;
 export type Toleration = z.output<typeof toleration>;

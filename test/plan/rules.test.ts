@@ -84,6 +84,16 @@ const WARNING_CASES: readonly WarningCase[] = [
     message: 'rpu 5000 is not a multiple of keyCount 3; Numaflow will generate 4998',
   },
   {
+    name: 'more numa worker threads than the CPU limit in whole cores',
+    patch: [
+      { path: 'pipeline.batchMap.numa.limits.cpu', value: '2500m' },
+      { path: 'pipeline.batchMap.numa.workerThreads', value: 4 },
+    ],
+    rule: 'worker-threads-within-cpu-limit',
+    path: 'pipeline.batchMap.numa.workerThreads',
+    message: '4 worker threads exceed the numa CPU limit 2500m rounded up to 3 cores',
+  },
+  {
     name: 'read batch larger than the buffer',
     patch: [{ path: 'pipeline.sink.limits', value: { readBatchSize: 40000 } }],
     rule: 'read-batch-within-buffer',
@@ -144,8 +154,11 @@ describe('boundaries that are still accepted', () => {
     ['keyCount equal to rpu', [{ path: 'pipeline.source.generator.rpu', value: 200 }, { path: 'pipeline.source.generator.keyCount', value: 200 }]],
     ['stream replicas 5 on 5 nodes', [{ path: 'buffer.replicas', value: 5 }, { path: 'buffer.stream.replicas', value: 5 }]],
     ['maxUnavailable 100%', [{ path: 'pipeline.maxUnavailable', value: '100%' }]],
+    ['numa worker threads equal to the CPU limit rounded up (3500m: 4)', [{ path: 'pipeline.batchMap.numa.limits.cpu', value: '3500m' }, { path: 'pipeline.batchMap.numa.workerThreads', value: 4 }]],
+    ['one numa worker thread', [{ path: 'pipeline.source.numa.workerThreads', value: 1 }]],
   ])('%s', (_name, patch) => {
-    expect(() => parsePlan(patchedSoak(patch), 'boundary')).not.toThrow();
+    const loaded = parsePlan(patchedSoak(patch), 'boundary');
+    expect(loaded.warnings.filter((w) => w.rule === 'worker-threads-within-cpu-limit')).toEqual([]);
   });
 });
 
