@@ -19,6 +19,14 @@
  *    uses), and on the same 15-second dataset, whose recommendation must equal
  *    Prometheus's.
  * Generation, backfill and startup are timed separately.
+ * 6. Request efficiency (docs/recommend.md, "How much CPU it reserves"): on the embedded
+ *    steady dataset (the default, what the committed plan is made from), R = Σ (CPU request
+ *    × replicas) / Σ (container p99 × replicas) over the sized containers, a table per
+ *    container and the containers whose request is under their p95 or whose limit is under
+ *    their observed peak. The process exits 1 unless R ≤ 1.25 with no such container.
+ *
+ * `--embedded-only` skips 1-5 (no Prometheus, no backfill): only the efficiency check, in a
+ * few seconds (`npm run bench:recommend -- --embedded-only`).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -30,8 +38,10 @@ import { DEFAULT_DATASET, generateSoakDataset, type SoakDataset } from '../src/r
 import { EmbeddedSource } from '../src/recommend/embedded';
 import type { MetricsSource, TimeWindow } from '../src/recommend/metrics';
 import { datasetSampleCount } from '../src/recommend/openmetrics';
+import { REQUEST_EFFICIENCY_GOAL, requestEfficiency, statisticName, type EfficiencyReport } from '../src/recommend/policy';
 import { PrometheusSource } from '../src/recommend/prometheus';
-import { recommendationJson, recommendPlan } from '../src/recommend/recommend';
+import { recommendationJson, recommendPlan, type Recommendation } from '../src/recommend/recommend';
+import { sizedSelectors } from '../src/recommend/selectors';
 import { soakVerdict, verdictJson } from '../src/recommend/verdict';
 import { backfillDataset, startPrometheus } from '../test/support/prometheus';
 
@@ -39,6 +49,7 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 5);
 const SCRAPE = Number(process.env.BENCH_SCRAPE ?? 15);
 const STEP = Number(process.env.BENCH_STEP ?? 60);
 const ROOT = path.resolve(__dirname, '..');
+const EMBEDDED_ONLY = process.argv.includes('--embedded-only');
 const CACHE = path.join(ROOT, 'bench', '.cache');
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -93,7 +104,7 @@ function jsonDiff(a: unknown, b: unknown, where = '', out: string[] = []): strin
 }
 
 /** The recommendation and verdict as JSON, without the fields naming the source. */
-async function run(source: MetricsSource, window: TimeWindow): Promise<{ recommendMs: number; verdictMs: number; result: unknown }> {
+async function run(source: MetricsSource, window: TimeWindow): Promise<{ recommendMs: number; verdictMs: number; result: unknown; recommendation: Recommendation; plan: ReturnType<typeof loadStackFile>['plan'] }> {
   const plan = loadStackFile(stackFile('soak', ROOT)).plan;
   const r0 = performance.now();
   const recommendation = recommendPlan({ plan, source, window });
@@ -106,11 +117,19 @@ async function run(source: MetricsSource, window: TimeWindow): Promise<{ recomme
   delete json.recommendation.source;
   delete json.provenance.source;
   delete json.verdict.source;
-  return { recommendMs, verdictMs, result: json };
+  return { recommendMs, verdictMs, result: json, recommendation: rec, plan };
 }
 
 async function main(): Promise<void> {
   console.log(`# bench: recommend end to end (Node ${process.version}, ${os.cpus().length} cores, ${mb(os.totalmem())} RAM)\n`);
+  if (EMBEDDED_ONLY) console.log('--embedded-only: no Prometheus; the request-efficiency check alone\n');
+  else await endToEnd();
+  const met = await efficiencyCheck();
+  if (!met) process.exitCode = 1;
+}
+
+/** Steps 1-5: the recommendation through a real Prometheus and through the embedded source. */
+async function endToEnd(): Promise<void> {
 
   // 1. Generate.
   const options = { scenario: 'steady', days: DAYS, scrapeSeconds: SCRAPE, seed: DEFAULT_DATASET.seed, start: DEFAULT_DATASET.start } as const;
@@ -219,9 +238,83 @@ async function main(): Promise<void> {
     const peak = process.resourceUsage().maxRSS * 1024;
     console.log(`bench process peak RSS ${mb(peak)}`);
     if (diff.length > 0) process.exitCode = 1;
+    const viaProm = requestEfficiency(viaPrometheus.recommendation, viaPrometheus.plan);
+    console.log(`request efficiency through Prometheus (${SCRAPE} s scrapes, for information): R = ${viaProm.ratio.toFixed(3)}, ${viaProm.violations} container(s) under their p95 or peak`);
   } finally {
     await server.stop();
   }
+}
+
+const cores = (x: number) => (x >= 1 ? x.toFixed(3) : `${(x * 1000).toFixed(1)}m`);
+
+/** Prints an aligned table; the first row is the header. */
+function table(rows: string[][], rightAligned: ReadonlySet<number>): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((c, j) => (rightAligned.has(j) ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  ').trimEnd());
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+/**
+ * Step 6: the request efficiency R on the embedded steady dataset, per container and in
+ * total, with the invariants; true when the goal is met. For information it also prints R
+ * against each pod's own p99 (what sizing from the busiest pod costs) and the R that
+ * KRR's simple strategy (request = the p95, max over pods, 1m steps, 10m floor) would give.
+ */
+async function efficiencyCheck(): Promise<boolean> {
+  const plan = loadStackFile(stackFile('soak', ROOT)).plan;
+  const dataset = generateSoakDataset(DEFAULT_DATASET);
+  const source = new EmbeddedSource(dataset);
+  const window: TimeWindow = { start: dataset.start, end: dataset.end, stepSeconds: STEP };
+  const rec = await recommendPlan({ plan, source, window });
+  const e: EfficiencyReport = requestEfficiency(rec, plan);
+  console.log(`\n## request efficiency: ${rec.source}, ${rec.window.start} to ${rec.window.end}, step ${STEP} s\n`);
+  console.log(`R = Σ (CPU request × replicas) / Σ (container p99 × replicas); a container's p99 is the max over its pods of the per-pod p99`);
+  console.log(`of the 5-minute rate (the provenance's cpu.p99); replicas are what the recommended plan runs (scale.min, buffer nodes, 1 daemon).\n`);
+
+  // Each pod's own p99, to show what sizing from the busiest pod costs.
+  const ownP99 = new Map<string, number>();
+  for (const c of sizedSelectors(plan)) {
+    if (c.role === 'init' || ownP99.has(c.path)) continue;
+    const pods = await source.cpuUsage(c.selector, window);
+    if (pods.length > 0) ownP99.set(c.path, pods.reduce((a, p) => a + p.p99, 0) / pods.length);
+  }
+  const excessTotal = e.rows.reduce((a, x) => a + (x.cpuRequest.cores - x.cpu.p99) * x.replicas, 0);
+  const byPath = new Map(rec.containers.map((c) => [c.path, c]));
+  const rows: string[][] = [['container', 'pods', 'p95', 'p99', 'peak', 'request', 'limit', 'request/p99', 'excess cores', 'share', 'request from', 'threads', 'violations']];
+  for (const x of e.rows) {
+    const c = byPath.get(x.path)!;
+    const excess = (x.cpuRequest.cores - x.cpu.p99) * x.replicas;
+    const t = c.basis.cpu?.threads;
+    rows.push([
+      x.label,
+      String(x.replicas),
+      cores(x.cpu.p95),
+      cores(x.cpu.p99),
+      cores(x.cpu.peak),
+      String(x.cpuRequest),
+      String(x.cpuLimit),
+      x.ratio.toFixed(3),
+      excess.toFixed(2),
+      `${((excess / excessTotal) * 100).toFixed(0)}%`,
+      c.basis.cpu?.request.text ?? '-',
+      t ? (t.soak === t.recommended ? String(t.recommended) : `${t.soak} → ${t.recommended}`) : '',
+      x.violations.length === 0 ? 'none' : x.violations.join('; '),
+    ]);
+  }
+  table(rows, new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+  const sum = (f: (x: EfficiencyReport['rows'][number]) => number) => e.rows.reduce((a, x) => a + f(x) * x.replicas, 0);
+  const perPod = e.requestedCores / sum((x) => ownP99.get(x.path) ?? x.cpu.p99);
+  const krr = sum((x) => Math.max(0.01, Math.ceil(x.cpu.p95 * 1000 - 1e-9) / 1000)) / e.p99Cores;
+  console.log(`\nrequested ${e.requestedCores.toFixed(2)} cores for a p99 of ${e.p99Cores.toFixed(2)} cores: R = ${e.ratio.toFixed(3)} (goal ≤ ${REQUEST_EFFICIENCY_GOAL})`);
+  console.log(`containers with a request under their p95 or a limit under their observed peak (CPU or memory): ${e.violations}`);
+  console.log(`for information: R against each pod's own p99 (mean over pods, not the max) ${perPod.toFixed(3)}; KRR simple (p95, no headroom) ${krr.toFixed(3)};`);
+  console.log(`  policy: CPU request = ${statisticName(rec.policy.cpuPercentile)} +${rec.policy.cpuHeadroomPercent}%, numa not rounded to whole cores, Guaranteed buffer containers from the peak +${rec.policy.cpuHeadroomPercent}%`);
+  const fewer = rec.containers.filter((c) => c.flags.includes('fewer-threads'));
+  for (const c of fewer) console.log(`  note: ${c.label}: ${c.notes.find((n) => n.startsWith('numa: worker threads')) ?? 'fewer worker threads'}`);
+  console.log(e.met ? 'PASS: the request efficiency goal is met' : `FAIL: ${e.ratio > REQUEST_EFFICIENCY_GOAL ? `R ${e.ratio.toFixed(3)} > ${REQUEST_EFFICIENCY_GOAL}` : ''}${e.violations > 0 ? ` ${e.violations} container(s) under their p95 or peak` : ''}`);
+  return e.met;
 }
 
 main().catch((error) => {

@@ -7,11 +7,36 @@
  * The functions here are pure: they take what a `MetricsSource` measured and the plan's
  * current values, and return the recommendation with its basis and notes. Fetching the
  * measurements is recommend.ts's job.
+ *
+ * The numa container's CPU request is sized like any other container's (the statistic plus
+ * headroom, rounded up to `cpuRoundMillicores`); it is NOT rounded to whole cores. Its tokio
+ * worker threads follow the request, but Kubernetes already rounds for them, so rounding the
+ * request itself changes no thread count and only reserves idle CPU. Upstream, v1.8.3:
+ * - rust/numaflow/src/main.rs (`main`): `worker_threads` = `NUMAFLOW_CPU_REQUEST` parsed as
+ *   an unsigned integer, at least 1 (1 when unset or not an integer); "User may specify a
+ *   higher value by setting NUMAFLOW_CPU_REQUEST in `containerTemplate.env`".
+ * - pkg/apis/numaflow/v1alpha1/vertex_types.go (`commonEnvs`): the controller sets
+ *   `NUMAFLOW_CPU_REQUEST` from `resourceFieldRef: {resource: requests.cpu}` (no divisor, so
+ *   divisor 1); the vertex's own env (`req.Env`) and then `containerTemplate.env`
+ *   (container_template.go `ApplyToContainer`) are appended after it, and the last of two
+ *   env entries with one name wins, so a pin in the plan overrides the reference.
+ * - Kubernetes resolves a CPU `resourceFieldRef` to ceil(quantity / divisor)
+ *   (pkg/api/v1/resource/helpers.go `convertResourceCPUToString`): 1230m → "2".
+ * So threads = ceil(requests.cpu) (at least 1) unless the plan pins NUMAFLOW_CPU_REQUEST.
+ * When the recommended request gives fewer threads than the soak ran with, the container is
+ * flagged `fewer-threads` with a note: throughput must be re-checked in the next soak, or
+ * the old count pinned.
+ *
+ * Every recommended value carries a `ValueBasis` naming exactly what set it (a statistic and
+ * its headroom, a floor, a plan value kept, the other of request/limit); `basisComment`
+ * turns them into the words written beside each number.
  */
+import type { Workload } from '../plan/containers';
 import type { ContainerResources, ScalePlan, SoakPlan } from '../plan/schema';
 import { estimatedBytesPerMessage, estimatedStreamBytesPerNode, streamCount, targetRatePerSecond } from '../plan/derived';
 import { Bytes, Cpu } from '../plan/quantity';
 import type { PodMemoryTrend, PodRestarts, PodThrottling, PodUsage, VertexThroughput } from './metrics';
+import type { Recommendation } from './recommend';
 import type { ContainerRole } from './selectors';
 import { quantile } from './stats';
 
@@ -188,7 +213,6 @@ export function roundUpBytes(bytes: number, p: RecommendationPolicy): Bytes {
 
 const maxCpu = (...xs: Cpu[]) => xs.reduce((a, b) => (b.compare(a) > 0 ? b : a));
 const maxBytes = (...xs: Bytes[]) => xs.reduce((a, b) => (b.compare(a) > 0 ? b : a));
-const minBytes = (...xs: Bytes[]) => xs.reduce((a, b) => (b.compare(a) < 0 ? b : a));
 
 export function formatCores(cores: number): string {
   return cores >= 0.1 ? `${cores.toFixed(2)} cores` : `${(cores * 1000).toFixed(1)}m`;
@@ -204,9 +228,62 @@ export function formatBytes(bytes: number): string {
 // ---------------------------------------------------------------------------------------
 // Containers
 
+/** What set one recommended value. */
+export type BasisRule =
+  /** A measured statistic (maximum over pods) plus headroom, rounded up. */
+  | 'statistic'
+  /** The policy's floor, or the plan's own value where that is below the floor. */
+  | 'floor'
+  /** The soaked plan's value, kept (throttled, memory trend, OOM, GOMEMLIMIT bound). */
+  | 'plan'
+  /** The limit rule for a throttled container: the plan's limit plus the CPU headroom. */
+  | 'throttled'
+  /** The OOM bump of the memory limit. */
+  | 'oom-bump'
+  /** The plan's limit:request ratio (`cpuLimitPolicy: ratio`). */
+  | 'ratio'
+  /** The node's allocatable CPU (`cpuLimitPolicy: none`). */
+  | 'node';
+
+/**
+ * Exactly what produced one value (a request or a limit): the rule, the statistic and
+ * headroom when a statistic did, and the same in words. When a value was set equal to the
+ * other one of its pair (Guaranteed QoS, memory request = limit, a limit raised to the
+ * request), `equals` says so and the rest describes where that other value came from.
+ */
+export interface ValueBasis {
+  readonly rule: BasisRule;
+  /** The value is the pair's other value (`request` for a limit, `limit` for a request). */
+  readonly equals?: 'request' | 'limit';
+  readonly statistic?: 'p95' | 'p99' | 'peak';
+  /** The statistic's value: cores or bytes. */
+  readonly value?: number;
+  readonly headroomPercent?: number;
+  /** In words, e.g. `peak 4.28 cores over 3 pods +20%`, `floor 10m (p95 1.5m over 3 pods +20% is below it)`. */
+  readonly text: string;
+}
+
+/**
+ * Worker threads of a numa container (rust/numaflow/src/main.rs, v1.8.3): the pinned
+ * `NUMAFLOW_CPU_REQUEST` when the plan pins one, otherwise ceil(requests.cpu), at least 1.
+ */
+export interface NumaThreads {
+  /** What the soak ran with. */
+  readonly soak: number;
+  /** What the recommended plan runs with. */
+  readonly recommended: number;
+  /** The plan's pinned NUMAFLOW_CPU_REQUEST, when it has one (threads do not follow the request). */
+  readonly pinned?: number;
+}
+
 /** The numbers one resource was sized from. */
 export interface ResourceBasis {
-  /** Which per-pod statistic, maximum over pods: `p95`, `p99` or `peak`. */
+  /**
+   * The per-pod statistic (maximum over pods) the REQUEST was sized from: `p95`, `p99` or
+   * `peak`. CPU: the policy's percentile, or the peak for the Guaranteed buffer containers
+   * (their request is their limit). Memory: the peak (request = limit), or the p95 with
+   * `memoryRequest: p95`. Whether a floor or a plan value then decided is in `request`.
+   */
   readonly statistic: 'p95' | 'p99' | 'peak';
   /** The statistic as a percentile (100 for the peak). */
   readonly percentile: number;
@@ -217,6 +294,12 @@ export interface ResourceBasis {
   readonly samples: number;
   /** Pods that reported. */
   readonly pods: number;
+  /** Exactly what set the recommended request. */
+  readonly request: ValueBasis;
+  /** Exactly what set the recommended limit. */
+  readonly limit: ValueBasis;
+  /** CPU of a numa container: its worker threads in the soak and recommended. */
+  readonly threads?: NumaThreads;
 }
 
 /** Max over pods of p95, p99 and peak, and the most samples any pod had. */
@@ -253,6 +336,12 @@ export interface SizingContext {
   readonly nodeCpu: Cpu;
   /** A container whose missing data does not make the recommendation insufficient. */
   readonly optional: boolean;
+  /**
+   * numa containers: the worker threads the plan pins (NUMAFLOW_CPU_REQUEST in the vertex's
+   * `containerTemplate.env`). Its threads then follow the pin, not the request. Absent: the
+   * plan values' own `workerThreads` key when they carry one, else threads = ceil(requests.cpu).
+   */
+  readonly numaThreadsPin?: number;
 }
 
 export type ContainerStatus = 'changed' | 'kept' | 'raised' | 'insufficient-data';
@@ -264,7 +353,13 @@ export type SizingFlag =
   | 'insufficient-data'
   | 'cpu-floor'
   | 'memory-floor'
+  /**
+   * No longer produced: the numa CPU request used to be rounded up to whole cores. Kept in
+   * the type so readers of older JSON (and code testing for it) still type-check.
+   */
   | 'whole-cores'
+  /** A numa container whose recommended request gives fewer worker threads than the soak ran with. */
+  | 'fewer-threads'
   | 'throttled'
   | 'gomemlimit'
   | 'oom'
@@ -281,7 +376,10 @@ export interface ContainerSizing {
   readonly insufficient?: string;
   readonly cpu?: AggregateUsage;
   readonly memory?: AggregateUsage;
-  /** Whole cores the numa runtime needs at the measured load (its worker threads). */
+  /**
+   * numa containers: ceil(statistic × (1 + headroom)), the whole cores the measured load plus
+   * headroom spans. The recommended request gives at least this many worker threads.
+   */
   readonly requiredCores?: number;
 }
 
@@ -364,88 +462,195 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
   const notes: string[] = [];
   const flags: SizingFlag[] = [];
   const guaranteed = role === 'jetstream' || role === 'buffer-sidecar';
+  const podsText = (n: number) => `over ${n} pod${n === 1 ? '' : 's'}`;
 
   // --- CPU ------------------------------------------------------------------------------
+  // The request is the policy's statistic +headroom; for the Guaranteed buffer containers it
+  // is their limit, so it is sized from the peak (the limit rule) from the start.
+  const cpuHeadroom = p.cpuHeadroomPercent;
+  const cpuFactor = 1 + cpuHeadroom / 100;
+  const cpuStatBasis = (statistic: 'p95' | 'p99' | 'peak', value: number): ValueBasis => ({
+    rule: 'statistic',
+    statistic,
+    value,
+    headroomPercent: cpuHeadroom,
+    text: `${statistic} ${formatCores(value)} ${podsText(cpu.pods)}${cpuHeadroom > 0 ? ` +${cpuHeadroom}%` : ''}`,
+  });
   const stat = statisticName(p.cpuPercentile);
   const cpuValue = stat === 'peak' ? cpu.peak : stat === 'p99' ? cpu.p99 : cpu.p95;
-  const cpuFactor = 1 + p.cpuHeadroomPercent / 100;
+  const requestStat = guaranteed ? 'peak' : stat;
+  const requestValue = guaranteed ? cpu.peak : cpuValue;
   const cpuFloor = Cpu.millis(Math.min(p.cpuFloorMillicores, current.requests.cpu.millicores));
-  let cpuRequest = roundUpCpu(cpuValue * cpuFactor, p);
-  if (cpuRequest.compare(cpuFloor) < 0) {
+  let cpuRequest = roundUpCpu(requestValue * cpuFactor, p);
+  let cpuRequestBasis = cpuStatBasis(requestStat, requestValue);
+  // The floor decides when the statistic +headroom is below it before rounding: rounding up
+  // to the 10m step would otherwise hide that a 1.8m value became 10m through the floor.
+  if (requestValue * cpuFactor * 1000 < cpuFloor.millicores - 1e-9) {
     cpuRequest = cpuFloor;
-    notes.push(`CPU floor ${floorText(cpuFloor.toString(), Cpu.millis(p.cpuFloorMillicores).toString())} applies (${stat} ${formatCores(cpuValue)} +${p.cpuHeadroomPercent}% is below it)`);
+    const floor = floorText(cpuFloor.toString(), Cpu.millis(p.cpuFloorMillicores).toString());
+    cpuRequestBasis = { rule: 'floor', text: `floor ${floor} (${cpuRequestBasis.text} is below it)` };
+    notes.push(`CPU floor ${floor} applies (${requestStat} ${formatCores(requestValue)} +${cpuHeadroom}% is below it)`);
     flags.push('cpu-floor');
   }
-  let requiredCores: number | undefined;
-  if (role === 'numa') {
-    requiredCores = Math.max(1, Math.ceil(cpuValue * cpuFactor - 1e-9));
-    const whole = Cpu.millis(Math.max(requiredCores, cpuRequest.wholeCores) * 1000);
-    requiredCores = whole.wholeCores;
-    flags.push('whole-cores');
-    const before = current.requests.cpu.wholeCores;
-    cpuRequest = whole;
-    notes.push(
-      before === whole.wholeCores
-        ? `numa: CPU request rounded up to whole cores (its worker threads follow it): ${whole.wholeCores} thread(s), as in the soak`
-        : `numa: CPU request rounded up to whole cores (its worker threads follow it): ${before} → ${whole.wholeCores} thread(s)${whole.wholeCores < before ? '; re-check throughput in the next soak' : ''}`,
-    );
-  }
-  const peakLimit = roundUpCpu(cpu.peak * cpuFactor, p);
+  // A value set equal to the other of its pair keeps the other's origin, marked `equals`.
+  const requestIsLimit = (b: ValueBasis): ValueBasis => ({ ...b, equals: 'limit' });
+  const limitIsRequest = (b: ValueBasis): ValueBasis => ({ ...b, equals: 'request' });
+
   let cpuLimit: Cpu;
+  let cpuLimitBasis: ValueBasis;
+  const peakLimit = roundUpCpu(cpu.peak * cpuFactor, p);
   if (guaranteed) {
-    cpuRequest = maxCpu(cpuRequest, peakLimit);
     cpuLimit = cpuRequest;
+    cpuLimitBasis = limitIsRequest(cpuRequestBasis);
   } else if (p.cpuLimitPolicy === 'peak') {
-    cpuLimit = maxCpu(cpuRequest, peakLimit);
+    if (peakLimit.compare(cpuRequest) > 0) {
+      cpuLimit = peakLimit;
+      cpuLimitBasis = cpuStatBasis('peak', cpu.peak);
+    } else {
+      cpuLimit = cpuRequest;
+      cpuLimitBasis = limitIsRequest(cpuRequestBasis);
+    }
   } else if (p.cpuLimitPolicy === 'ratio') {
     const ratio = current.limits.cpu.millicores / current.requests.cpu.millicores;
-    cpuLimit = maxCpu(cpuRequest, roundUpCpu(cpuRequest.cores * ratio, p));
+    const byRatio = roundUpCpu(cpuRequest.cores * ratio, p);
+    // Whatever the ratio gives, a limit is never below the observed peak.
+    const atPeak = roundUpCpu(cpu.peak, p);
+    if (atPeak.compare(byRatio) > 0 && atPeak.compare(cpuRequest) > 0) {
+      cpuLimit = atPeak;
+      cpuLimitBasis = { rule: 'statistic', statistic: 'peak', value: cpu.peak, headroomPercent: 0, text: `peak ${formatCores(cpu.peak)} ${podsText(cpu.pods)} (the plan's ratio gives ${byRatio}: a limit is never below the observed peak)` };
+      notes.push(`CPU limit: the plan's limit:request ratio gives ${byRatio}, below the observed peak ${formatCores(cpu.peak)}; the limit is the peak`);
+    } else if (byRatio.compare(cpuRequest) > 0) {
+      cpuLimit = byRatio;
+      cpuLimitBasis = { rule: 'ratio', value: ratio, text: `request × ${ratio.toFixed(2)} (the plan's limit:request ratio)` };
+    } else {
+      cpuLimit = cpuRequest;
+      cpuLimitBasis = limitIsRequest(cpuRequestBasis);
+    }
   } else {
     cpuLimit = maxCpu(cpuRequest, ctx.nodeCpu);
+    cpuLimitBasis = { rule: 'node', text: `the node's allocatable CPU, ${ctx.nodeCpu} (no CPU limit)` };
   }
   const throttling = throttlingOf(m.throttling, p);
   if (throttling.throttled) {
-    const raisedLimit = roundUpCpu(current.limits.cpu.cores * cpuFactor, p);
-    cpuRequest = maxCpu(cpuRequest, current.requests.cpu);
-    cpuLimit = maxCpu(cpuLimit, raisedLimit, cpuRequest);
-    if (guaranteed) cpuRequest = cpuLimit;
     flags.push('throttled');
-    if (role === 'numa' && cpuRequest.millicores % 1000 !== 0) {
-      // Keeping the plan's request must not undo the whole-core rule of the numa runtime.
-      cpuRequest = Cpu.millis(cpuRequest.wholeCores * 1000);
-      cpuLimit = maxCpu(cpuLimit, cpuRequest);
+    if (current.requests.cpu.compare(cpuRequest) > 0) {
+      cpuRequest = current.requests.cpu;
+      cpuRequestBasis = { rule: 'plan', text: `the plan's ${current.requests.cpu}, kept: throttled, so usage understates demand` };
+    }
+    const raisedLimit = roundUpCpu(current.limits.cpu.cores * cpuFactor, p);
+    if (raisedLimit.compare(cpuLimit) > 0) {
+      cpuLimit = raisedLimit;
+      cpuLimitBasis = { rule: 'throttled', value: current.limits.cpu.cores, headroomPercent: cpuHeadroom, text: `the plan's limit ${current.limits.cpu} +${cpuHeadroom}%: throttled` };
+    }
+    if (cpuRequest.compare(cpuLimit) > 0) {
+      cpuLimit = cpuRequest;
+      cpuLimitBasis = limitIsRequest(cpuRequestBasis);
+    }
+    if (guaranteed && !cpuRequest.equals(cpuLimit)) {
+      cpuRequest = cpuLimit;
+      cpuRequestBasis = cpuLimitBasis;
+      cpuLimitBasis = limitIsRequest(cpuLimitBasis);
     }
     notes.push(
-      `throttled (${pct(throttling.ratio)} of CFS periods over the window, ${pct(throttling.peak5m)} in the worst 5 minutes): usage is capped by the limit and understates demand, so the CPU request is not lowered and the limit is raised ${p.cpuHeadroomPercent}% to ${cpuLimit}`,
+      `throttled (${pct(throttling.ratio)} of CFS periods over the window, ${pct(throttling.peak5m)} in the worst 5 minutes): usage is capped by the limit and understates demand, so the CPU request is not lowered and the limit is raised ${cpuHeadroom}% to ${cpuLimit}`,
     );
   }
 
+  // numa worker threads follow the request through NUMAFLOW_CPU_REQUEST, which Kubernetes
+  // rounds up to whole cores itself (see the comment at the top of this file): the request
+  // is not rounded; a loss of threads is flagged instead.
+  let requiredCores: number | undefined;
+  let threads: NumaThreads | undefined;
+  if (role === 'numa') {
+    requiredCores = Math.max(1, Math.ceil(cpuValue * cpuFactor - 1e-9));
+    const pin = ctx.numaThreadsPin ?? pinnedWorkerThreads(current);
+    const soak = pin ?? numaThreadsFor(current.requests.cpu);
+    const recommended = pin ?? numaThreadsFor(cpuRequest);
+    threads = { soak, recommended, ...(pin !== undefined ? { pinned: pin } : {}) };
+    if (pin !== undefined) {
+      notes.push(`numa: ${pin} worker thread(s), pinned by NUMAFLOW_CPU_REQUEST in the plan; the CPU request (${cpuRequest}) does not set them`);
+    } else if (recommended < soak) {
+      flags.push('fewer-threads');
+      notes.push(
+        `numa: worker threads ${soak} → ${recommended} (NUMAFLOW_CPU_REQUEST = ceil(requests.cpu): ${current.requests.cpu} → ${cpuRequest}); re-check throughput in the next soak, or pin ${soak} (numa.workerThreads, which sets NUMAFLOW_CPU_REQUEST) to keep them`,
+      );
+    } else {
+      notes.push(
+        `numa: ${recommended} worker thread(s) = ceil(requests.cpu ${cpuRequest})${recommended === soak ? ', as in the soak' : ` (${soak} in the soak)`}; the request is not rounded to whole cores, Kubernetes rounds NUMAFLOW_CPU_REQUEST up itself`,
+      );
+    }
+  }
+
   // --- Memory ---------------------------------------------------------------------------
-  const memFactor = 1 + p.memoryHeadroomPercent / 100;
+  const memHeadroom = p.memoryHeadroomPercent;
+  const memFactor = 1 + memHeadroom / 100;
+  const memStatBasis = (statistic: 'p95' | 'peak', value: number, headroom: number): ValueBasis => ({
+    rule: 'statistic',
+    statistic,
+    value,
+    headroomPercent: headroom,
+    text: `${statistic} ${formatBytes(value)} ${podsText(memory.pods)}${headroom > 0 ? ` +${headroom}%` : ''}`,
+  });
   const memFloor = Bytes.of(Math.min(p.memoryFloorBytes, current.limits.memory.bytes));
+  const memFloorText = floorText(memFloor.toString(), Bytes.of(p.memoryFloorBytes).toString());
   let memLimit = roundUpBytes(memory.peak * memFactor, p);
-  if (memLimit.compare(memFloor) < 0) {
+  let memLimitBasis = memStatBasis('peak', memory.peak, memHeadroom);
+  if (memory.peak * memFactor < memFloor.bytes) {
     memLimit = memFloor;
+    memLimitBasis = { rule: 'floor', text: `floor ${memFloorText} (${memLimitBasis.text} is below it)` };
     flags.push('memory-floor');
-    notes.push(`memory floor ${floorText(memFloor.toString(), Bytes.of(p.memoryFloorBytes).toString())} applies (peak ${formatBytes(memory.peak)} +${p.memoryHeadroomPercent}% is below it)`);
+    notes.push(`memory floor ${memFloorText} applies (peak ${formatBytes(memory.peak)} +${memHeadroom}% is below it)`);
   }
   if (role === 'jetstream') {
-    const gcRoom = roundUpBytes(memory.peak * (1 + p.jetstreamMemoryHeadroomPercent / 100), p);
-    const bound = minBytes(gcRoom, current.limits.memory);
-    if (bound.compare(memLimit) > 0) memLimit = bound;
+    const gcHeadroom = p.jetstreamMemoryHeadroomPercent;
+    const gcRoom = roundUpBytes(memory.peak * (1 + gcHeadroom / 100), p);
+    const planLower = current.limits.memory.compare(gcRoom) < 0;
+    const bound = planLower ? current.limits.memory : gcRoom;
+    if (bound.compare(memLimit) > 0) {
+      memLimit = bound;
+      memLimitBasis = planLower
+        ? { rule: 'plan', text: `the plan's ${current.limits.memory}, kept: below peak ${formatBytes(memory.peak)} +${gcHeadroom}% (GOMEMLIMIT room), and the soak ran with it` }
+        : { ...memStatBasis('peak', memory.peak, gcHeadroom), text: `${memStatBasis('peak', memory.peak, gcHeadroom).text} (GOMEMLIMIT room)` };
+    }
     flags.push('gomemlimit');
     notes.push(
-      `GOMEMLIMIT follows the memory limit: the limit stays ≥ peak +${p.jetstreamMemoryHeadroomPercent}% (${gcRoom}) or the plan's ${current.limits.memory}, whichever is lower, so the Go GC does not run against its soft limit`,
+      `GOMEMLIMIT follows the memory limit: the limit stays ≥ peak +${gcHeadroom}% (${gcRoom}) or the plan's ${current.limits.memory}, whichever is lower, so the Go GC does not run against its soft limit`,
     );
   }
-  let memRequest = p.memoryRequest === 'limit' || guaranteed ? memLimit : minBytes(maxBytes(roundUpBytes(memory.p95 * memFactor, p), memFloor), memLimit);
+  const requestFollowsLimit = p.memoryRequest === 'limit' || guaranteed;
+  let memRequest: Bytes;
+  let memRequestBasis: ValueBasis;
+  if (requestFollowsLimit) {
+    memRequest = memLimit;
+    memRequestBasis = requestIsLimit(memLimitBasis);
+  } else {
+    memRequest = roundUpBytes(memory.p95 * memFactor, p);
+    memRequestBasis = memStatBasis('p95', memory.p95, memHeadroom);
+    if (memory.p95 * memFactor < memFloor.bytes) {
+      memRequest = memFloor;
+      memRequestBasis = { rule: 'floor', text: `floor ${memFloorText} (${memRequestBasis.text} is below it)` };
+    }
+    if (memRequest.compare(memLimit) > 0) {
+      memRequest = memLimit;
+      memRequestBasis = requestIsLimit(memLimitBasis);
+    }
+  }
 
   const oom = m.restarts.filter((r) => r.oomKilled);
   if (oom.length > 0) {
     const basis = maxBytes(current.limits.memory, Bytes.of(Math.ceil(memory.peak)));
     const bumped = roundUpBytes(Math.max(basis.bytes * p.oomBumpRatio, basis.bytes + p.oomMinBumpBytes), p);
-    memLimit = maxBytes(memLimit, bumped);
-    memRequest = p.memoryRequest === 'limit' || guaranteed ? memLimit : maxBytes(memRequest, current.requests.memory);
+    if (bumped.compare(memLimit) > 0) {
+      memLimit = bumped;
+      memLimitBasis = { rule: 'oom-bump', text: `OOM bump: max(limit ${current.limits.memory}, peak ${formatBytes(memory.peak)}) × ${p.oomBumpRatio} or +${formatBytes(p.oomMinBumpBytes)}, the larger` };
+    }
+    if (requestFollowsLimit) {
+      memRequest = memLimit;
+      memRequestBasis = requestIsLimit(memLimitBasis);
+    } else if (current.requests.memory.compare(memRequest) > 0) {
+      memRequest = current.requests.memory;
+      memRequestBasis = { rule: 'plan', text: `the plan's ${current.requests.memory}, kept: OOM-killed, memory is never lowered` };
+    }
     flags.push('oom');
     notes.push(
       `OOM-killed in the window (${oom.length} pod${oom.length === 1 ? '' : 's'}): memory never lowered; limit raised to max(limit ${current.limits.memory}, peak ${formatBytes(memory.peak)}) × ${p.oomBumpRatio} or +${formatBytes(p.oomMinBumpBytes)}, the larger (VPA's OOM bump): ${memLimit}`,
@@ -456,15 +661,24 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
   if (isLeak(trend, memLimit.bytes - memory.peak, p)) {
     const slope = trend.slopeBytesPerHour!;
     const shrinking = memLimit.compare(current.limits.memory) < 0 || memRequest.compare(current.requests.memory) < 0;
-    memLimit = maxBytes(memLimit, current.limits.memory);
-    memRequest = maxBytes(memRequest, current.requests.memory);
+    const why = `memory grows ${formatBytes(slope)}/h`;
+    if (current.limits.memory.compare(memLimit) > 0) {
+      memLimit = current.limits.memory;
+      memLimitBasis = { rule: 'plan', text: `the plan's ${current.limits.memory}, kept: ${why}` };
+    }
+    if (current.requests.memory.compare(memRequest) > 0) {
+      memRequest = current.requests.memory;
+      memRequestBasis = { rule: 'plan', text: `the plan's ${current.requests.memory}, kept: ${why}` };
+    } else if (requestFollowsLimit && memRequest.equals(memLimit)) {
+      memRequestBasis = requestIsLimit(memLimitBasis);
+    }
     flags.push('leak');
     notes.push(
       `memory grows ${formatBytes(slope)}/h (steepest pod, hourly minima, ${trend.points} points): over ${p.leakHorizonHours} h that is ${formatBytes(slope * p.leakHorizonHours)}, ${slope >= p.leakSlopeBytesPerHour ? `at or above the ${formatBytes(p.leakSlopeBytesPerHour)}/h leak threshold` : 'more than the room above the peak'}; ${shrinking ? 'refusing to shrink memory (plan values kept) until the trend is explained' : 'memory not lowered'}`,
     );
   }
   if (guaranteed) flags.push('guaranteed');
-  if (guaranteed) notes.push('Guaranteed QoS: request = limit for CPU and memory (the buffer service holds in-flight data and must be the last pod evicted)');
+  if (guaranteed) notes.push('Guaranteed QoS: request = limit for CPU and memory, sized from the peak (the limit rule); the buffer service holds in-flight data and must be the last pod evicted');
 
   const recommended: ContainerResources = { requests: { cpu: cpuRequest, memory: memRequest }, limits: { cpu: cpuLimit, memory: memLimit } };
   const diffs = [
@@ -475,12 +689,32 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
   ];
   const raised = diffs.some((d) => d > 0);
   const changed = diffs.some((d) => d !== 0);
+  const memRequestStat = requestFollowsLimit ? 'peak' : 'p95';
   return {
     recommended,
     status: raised ? 'raised' : changed ? 'changed' : 'kept',
     basis: {
-      cpu: { statistic: stat, percentile: percentileNumber(p.cpuPercentile), value: cpuValue, headroomPercent: p.cpuHeadroomPercent, samples: cpu.samples, pods: cpu.pods },
-      memory: { statistic: 'peak', percentile: 100, value: memory.peak, headroomPercent: role === 'jetstream' ? p.jetstreamMemoryHeadroomPercent : p.memoryHeadroomPercent, samples: memory.samples, pods: memory.pods },
+      cpu: {
+        statistic: requestStat,
+        percentile: requestStat === 'peak' ? 100 : percentileNumber(p.cpuPercentile),
+        value: requestValue,
+        headroomPercent: cpuHeadroom,
+        samples: cpu.samples,
+        pods: cpu.pods,
+        request: cpuRequestBasis,
+        limit: cpuLimitBasis,
+        ...(threads ? { threads } : {}),
+      },
+      memory: {
+        statistic: memRequestStat,
+        percentile: memRequestStat === 'peak' ? 100 : 95,
+        value: memRequestStat === 'peak' ? memory.peak : memory.p95,
+        headroomPercent: role === 'jetstream' ? p.jetstreamMemoryHeadroomPercent : memHeadroom,
+        samples: memory.samples,
+        pods: memory.pods,
+        request: memRequestBasis,
+        limit: memLimitBasis,
+      },
     },
     notes,
     flags,
@@ -488,6 +722,157 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
     memory,
     ...(requiredCores !== undefined ? { requiredCores } : {}),
   };
+}
+
+/**
+ * The worker threads a plan's numa container pins (`workerThreads`, which sets
+ * NUMAFLOW_CPU_REQUEST in the vertex's containerTemplate.env), read from the container's
+ * plan values when they carry the key; undefined when they do not.
+ */
+export function pinnedWorkerThreads(current: ContainerResources): number | undefined {
+  const pin = (current as ContainerResources & { readonly workerThreads?: unknown }).workerThreads;
+  return typeof pin === 'number' && Number.isInteger(pin) && pin >= 1 ? pin : undefined;
+}
+
+/** Worker threads of the numa runtime for a CPU request: ceil(request), at least 1 (unpinned). */
+export function numaThreadsFor(request: Cpu): number {
+  return Math.max(1, request.wholeCores);
+}
+
+/** What `basisComment` reads: a sized container's basis and notes (a `ContainerRecommendation` is one). */
+export interface BasisCarrier {
+  readonly basis: { readonly cpu?: ResourceBasis; readonly memory?: ResourceBasis };
+  readonly notes: readonly string[];
+  readonly flags: readonly SizingFlag[];
+}
+
+/**
+ * The words written beside a container's `requests:` or `limits:` line: exactly what set
+ * each value. The requests line names the origin of both requests (a statistic +headroom,
+ * a floor, a plan value kept, ...) and, for numa, a change of worker threads; the limits
+ * line names the origin of each limit, or `= request` when the limit is the request (and
+ * the request line already said where that came from). Examples:
+ * - `p95 1.43 cores over 18 pods +20%; memory floor 100Mi (peak 75.6Mi over 18 pods +15% is below it); 7201 samples`
+ * - `CPU limit: peak 1.73 cores over 18 pods +20%; memory limit = request`
+ * - `peak 4.28 cores over 3 pods +20%; memory peak 2.14Gi over 3 pods +30% (GOMEMLIMIT room); 7201 samples`
+ *   and `limit = request (Guaranteed)`
+ */
+export function basisComment(c: BasisCarrier, kind: 'requests' | 'limits'): string {
+  const { cpu, memory } = c.basis;
+  if (!cpu || !memory) return `kept: ${c.notes[0] ?? 'no basis'}`;
+  if (kind === 'requests') {
+    const t = cpu.threads;
+    const threads = t && t.pinned === undefined && t.recommended !== t.soak ? `, worker threads ${t.soak} → ${t.recommended}${t.recommended < t.soak ? ': re-check throughput' : ''}` : '';
+    return `${cpu.request.text}${threads}; memory ${memory.request.text}; ${cpu.samples} samples`;
+  }
+  const coupled = (b: ResourceBasis) => b.limit.equals === 'request' || b.request.equals === 'limit';
+  if (coupled(cpu) && coupled(memory) && c.flags.includes('guaranteed')) return 'limit = request (Guaranteed)';
+  const part = (name: string, b: ResourceBasis) => (coupled(b) ? `${name} limit = request` : `${name} limit: ${b.limit.text}`);
+  return `${part('CPU', cpu)}; ${part('memory', memory)}`;
+}
+
+/** Both lines of `basisComment` in one, for a table cell. */
+export function basisSummary(c: BasisCarrier): string {
+  const requests = basisComment(c, 'requests');
+  if (!c.basis.cpu || !c.basis.memory) return requests;
+  return `requests: ${requests}; limits: ${basisComment(c, 'limits')}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Request efficiency: how much CPU the recommendation reserves over what the pods use
+
+/** The most CPU a recommendation may reserve, as a multiple of the containers' p99 (R). */
+export const REQUEST_EFFICIENCY_GOAL = 1.25;
+
+/** One sized container in the request-efficiency measure. */
+export interface EfficiencyRow {
+  readonly path: string;
+  readonly label: string;
+  /** Pods that run this container in the recommended plan: scale.min of a vertex, the buffer's replicas, 1 daemon. */
+  readonly replicas: number;
+  readonly cpuRequest: Cpu;
+  readonly cpuLimit: Cpu;
+  /** Max over pods of the per-pod statistic, cores. */
+  readonly cpu: { readonly p95: number; readonly p99: number; readonly peak: number };
+  readonly memoryRequest: Bytes;
+  readonly memoryLimit: Bytes;
+  /** Max over pods of the per-pod statistic, bytes. */
+  readonly memory: { readonly p95: number; readonly p99: number; readonly peak: number };
+  /** cpuRequest / cpu.p99. */
+  readonly ratio: number;
+  /** Broken invariants: a request under its p95, a limit under its observed peak (CPU or memory). */
+  readonly violations: readonly string[];
+}
+
+export interface EfficiencyReport {
+  /** R = Σ (CPU request × replicas) / Σ (CPU p99 × replicas), over the sized containers. */
+  readonly ratio: number;
+  /** Σ CPU request × replicas, cores. */
+  readonly requestedCores: number;
+  /** Σ CPU p99 × replicas, cores. */
+  readonly p99Cores: number;
+  readonly rows: readonly EfficiencyRow[];
+  /** Containers with at least one broken invariant. */
+  readonly violations: number;
+  readonly goal: number;
+  /** ratio ≤ goal and no violations. */
+  readonly met: boolean;
+}
+
+/** Half the provenance's precision (CPU to 4 decimals, memory in whole bytes): differences below it are rounding. */
+const CPU_TOLERANCE = 0.00005;
+const BYTES_TOLERANCE = 0.5;
+
+/**
+ * The request efficiency of a recommendation (docs/recommend.md, "How much it reserves"):
+ * R = Σ over sized containers of (recommended CPU request × replicas) / Σ of (that
+ * container's p99 × the same replicas), where a container's p99 is the maximum over its
+ * pods of the per-pod p99 of the 5-minute rate (the provenance's `cpu.p99`) and replicas
+ * are what the recommended plan runs: scale.min of each vertex (the source keeps its
+ * replicas), the buffer's node count, one daemon. Each row also checks the invariants: no
+ * request below its p95 and no limit below its observed peak, for CPU and memory.
+ * Containers not sized (init, kept for lack of data) are left out.
+ */
+export function requestEfficiency(r: Recommendation, plan: SoakPlan, goal = REQUEST_EFFICIENCY_GOAL): EfficiencyReport {
+  const rows: EfficiencyRow[] = [];
+  for (const c of r.containers) {
+    const observed = r.provenance.containers[c.path];
+    if (!c.basis.cpu || !c.basis.memory || !observed?.cpu || !observed.memory) continue;
+    const replicas = replicasOf(r, plan, c.workload);
+    const { requests, limits } = c.recommended;
+    const cpu = { p95: observed.cpu.p95, p99: observed.cpu.p99, peak: observed.cpu.peak };
+    const memory = { p95: observed.memory.p95, p99: observed.memory.p99, peak: observed.memory.peak };
+    const violations: string[] = [];
+    if (requests.cpu.cores < cpu.p95 - CPU_TOLERANCE) violations.push(`CPU request ${requests.cpu} is below the p95 ${formatCores(cpu.p95)}`);
+    if (limits.cpu.cores < cpu.peak - CPU_TOLERANCE) violations.push(`CPU limit ${limits.cpu} is below the peak ${formatCores(cpu.peak)}`);
+    if (requests.memory.bytes < memory.p95 - BYTES_TOLERANCE) violations.push(`memory request ${requests.memory} is below the p95 ${formatBytes(memory.p95)}`);
+    if (limits.memory.bytes < memory.peak - BYTES_TOLERANCE) violations.push(`memory limit ${limits.memory} is below the peak ${formatBytes(memory.peak)}`);
+    rows.push({
+      path: c.path,
+      label: c.label,
+      replicas,
+      cpuRequest: requests.cpu,
+      cpuLimit: limits.cpu,
+      cpu,
+      memoryRequest: requests.memory,
+      memoryLimit: limits.memory,
+      memory,
+      ratio: cpu.p99 > 0 ? requests.cpu.cores / cpu.p99 : Number.POSITIVE_INFINITY,
+      violations,
+    });
+  }
+  const requestedCores = rows.reduce((a, x) => a + x.cpuRequest.cores * x.replicas, 0);
+  const p99Cores = rows.reduce((a, x) => a + x.cpu.p99 * x.replicas, 0);
+  const ratio = p99Cores > 0 ? requestedCores / p99Cores : Number.POSITIVE_INFINITY;
+  const violations = rows.filter((x) => x.violations.length > 0).length;
+  return { ratio, requestedCores, p99Cores, rows, violations, goal, met: ratio <= goal && violations === 0 };
+}
+
+function replicasOf(r: Recommendation, plan: SoakPlan, workload: Workload): number {
+  if (workload === 'buffer') return plan.buffer.replicas;
+  if (workload === 'daemon') return 1;
+  const vertex = r.replicas.find((x) => x.path === `pipeline.${workload}`);
+  return vertex ? vertex.recommended.min : plan.pipeline[workload].scale.min;
 }
 
 /** `100Mi`, or `64Mi (the plan's value, below the 100Mi floor)`: a floor never raises a value above the plan's. */
