@@ -30,6 +30,8 @@ export interface OptionSpec {
   readonly default?: string;
   /** The only values a string option accepts. */
   readonly choices?: readonly string[];
+  /** A string option that may be given several times: its value is the list, in order (empty when not given). */
+  readonly multiple?: boolean;
 }
 
 export interface CommandSpec {
@@ -44,7 +46,13 @@ export interface CommandSpec {
 
 /** Parsed values: booleans are always set; strings are set when given or defaulted. */
 export type OptionValues<O extends Readonly<Record<string, OptionSpec>>> = {
-  readonly [K in keyof O]: O[K]['type'] extends 'boolean' ? boolean : O[K] extends { readonly default: string } ? string : string | undefined;
+  readonly [K in keyof O]: O[K]['type'] extends 'boolean'
+    ? boolean
+    : O[K] extends { readonly multiple: true }
+      ? readonly string[]
+      : O[K] extends { readonly default: string }
+        ? string
+        : string | undefined;
 };
 
 export type Parsed<O extends Readonly<Record<string, OptionSpec>>> = { readonly help: true } | { readonly help: false; readonly values: OptionValues<O> };
@@ -83,15 +91,15 @@ function usageMessage(spec: CommandSpec, error: Error & { code?: string }): stri
  * @throws UsageError with one line naming the problem.
  */
 export function parseCommandArgs<O extends Readonly<Record<string, OptionSpec>>>(spec: CommandSpec & { readonly options: O }, argv: readonly string[]): Parsed<O> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, o] of Object.entries(spec.options)) {
-    options[name] = { type: o.type, ...(o.default !== undefined ? { default: o.default } : {}) };
+    options[name] = { type: o.type, ...(o.default !== undefined ? { default: o.default } : {}), ...(o.multiple ? { multiple: true } : {}) };
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | readonly string[] | undefined>;
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | readonly string[] | undefined>;
   } catch (error) {
     const e = error as Error & { code?: string };
     if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(usageMessage(spec, e));
@@ -101,6 +109,7 @@ export function parseCommandArgs<O extends Readonly<Record<string, OptionSpec>>>
   for (const [name, o] of Object.entries(spec.options)) {
     const v = values[name];
     if (o.type === 'boolean') values[name] = v === true;
+    else if (o.multiple) values[name] = Array.isArray(v) ? v : [];
     else if (o.choices && typeof v === 'string' && !o.choices.includes(v)) {
       throw new UsageError(`numaflow-soak ${spec.name}: option '--${name}' expects one of ${o.choices.join(', ')} (got '${v}')`);
     }
@@ -122,7 +131,7 @@ export function nonNegativeNumber(spec: CommandSpec, name: string, text: string)
 export function helpText(spec: CommandSpec): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
     const flag = `--${name}${o.type === 'string' ? ` ${o.value ?? (o.choices ? o.choices.join('|') : '<value>')}` : ''}`;
-    const extra = o.default !== undefined ? ` (default: ${o.default})` : '';
+    const extra = `${o.multiple ? ' (repeatable)' : ''}${o.default !== undefined ? ` (default: ${o.default})` : ''}`;
     return [flag, `${o.description}${extra}`] as const;
   });
   rows.push(['--help, -h', 'this text']);
