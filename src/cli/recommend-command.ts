@@ -18,7 +18,7 @@ import type { SoakPlan } from '../plan/schema';
 import { DEFAULT_DATASET, defaultDataset, generateSoakDataset, SCENARIOS, type Scenario } from '../recommend/dataset';
 import { EmbeddedSource } from '../recommend/embedded';
 import { SourceUnavailableError, type MetricsSource, type TimeWindow } from '../recommend/metrics';
-import { DEFAULT_POLICY, PolicyError, policySummary, formatBytes, formatCores, type RecommendationPolicy } from '../recommend/policy';
+import { DEFAULT_POLICY, PolicyError, policySummary, basisSummary, type RecommendationPolicy } from '../recommend/policy';
 import { PlanWriteError, writeRecommendation } from '../recommend/plan-writer';
 import { PrometheusSource } from '../recommend/prometheus';
 import { isoTime, recommendationJson, recommendPlan, type Recommendation } from '../recommend/recommend';
@@ -276,7 +276,7 @@ export function renderRecommendationMarkdown(r: Recommendation, reproduce?: stri
       const b = quantityPair(c.recommended[kind].cpu, c.recommended[kind].memory);
       return a === b ? a : `${a} → **${b}**`;
     };
-    const basis = c.basis.cpu && c.basis.memory ? `CPU ${c.basis.cpu.statistic} ${formatCores(c.basis.cpu.value)} +${c.basis.cpu.headroomPercent}%; memory peak ${formatBytes(c.basis.memory.value)} +${c.basis.memory.headroomPercent}%; ${c.basis.cpu.pods} pod(s), ${c.basis.cpu.samples} samples` : '-';
+    const basis = c.basis.cpu && c.basis.memory ? basisSummary(c) : '-';
     out.push(`| ${c.label} | ${c.status} | ${change('requests')} | ${change('limits')} | ${esc(basis)} |`);
   }
   out.push('', '| vertex | status | scale (min-max) | measured |', '|---|---|---|---|');

@@ -24,7 +24,7 @@ import type { Provenance } from '../diff/provenance';
 import { loadStackText, PLAN_KEY, PROJECT, type LoadedPlan } from '../plan/load';
 import { Bytes, Cpu } from '../plan/quantity';
 import type { ResourceList } from '../plan/schema';
-import { formatBytes, formatCores, policySummary } from './policy';
+import { basisComment, policySummary } from './policy';
 import type { ContainerRecommendation, Recommendation, ReplicaRecommendation } from './recommend';
 
 /** A recommendation that cannot be written: too little data, or an edited stack the loader refuses. */
@@ -218,25 +218,6 @@ function quantityScalar(q: Cpu | Bytes): Scalar {
   return scalar;
 }
 
-function basisComment(c: ContainerRecommendation, kind: 'requests' | 'limits'): string {
-  const { cpu, memory } = c.basis;
-  if (!cpu || !memory) return `kept: ${c.notes[0] ?? 'no basis'}`;
-  const tags: string[] = [];
-  const f = c.flags;
-  if (f.includes('oom')) tags.push('raised: OOM');
-  if (f.includes('leak')) tags.push('memory kept: upward trend');
-  if (f.includes('throttled')) tags.push('CPU not lowered: throttled');
-  const tail = tags.length > 0 ? ` (${tags.join('; ')})` : '';
-  if (kind === 'requests') {
-    const cpuText = `${cpu.statistic} ${formatCores(cpu.value)} over ${cpu.pods} pod${cpu.pods === 1 ? '' : 's'} +${cpu.headroomPercent}%${f.includes('whole-cores') ? ', whole cores' : ''}${f.includes('cpu-floor') ? ', floor' : ''}`;
-    const memText = `memory peak ${formatBytes(memory.value)} +${memory.headroomPercent}%${f.includes('memory-floor') ? ', floor' : ''}${f.includes('gomemlimit') ? ', GOMEMLIMIT room' : ''}`;
-    return `${cpuText}; ${memText}; ${cpu.samples} samples${tail}`;
-  }
-  const limitText = f.includes('guaranteed')
-    ? 'limit = request (Guaranteed)'
-    : `CPU limit: ${c.recommended.limits.cpu.equals(c.recommended.requests.cpu) ? 'the request' : `peak +${cpu.headroomPercent}%`}; memory limit = ${c.recommended.limits.memory.equals(c.recommended.requests.memory) ? 'request' : `peak +${memory.headroomPercent}%`}`;
-  return `${limitText}${tail}`;
-}
 
 function replicaComment(x: ReplicaRecommendation): string {
   return `p95 ${Math.round(x.measuredRate ?? 0)} msg/s over ${x.replicasSeen} replicas; min for the target, max +headroom, ${x.samples} samples`;

@@ -31,6 +31,7 @@
  * its headroom, a floor, a plan value kept, the other of request/limit); `basisComment`
  * turns them into the words written beside each number.
  */
+import { threadsForCpu } from '../numaflow/worker-threads';
 import type { Workload } from '../plan/containers';
 import type { ContainerResources, ScalePlan, SoakPlan } from '../plan/schema';
 import { estimatedBytesPerMessage, estimatedStreamBytesPerNode, streamCount, targetRatePerSecond } from '../plan/derived';
@@ -564,8 +565,8 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
   if (role === 'numa') {
     requiredCores = Math.max(1, Math.ceil(cpuValue * cpuFactor - 1e-9));
     const pin = ctx.numaThreadsPin ?? pinnedWorkerThreads(current);
-    const soak = pin ?? numaThreadsFor(current.requests.cpu);
-    const recommended = pin ?? numaThreadsFor(cpuRequest);
+    const soak = pin ?? threadsForCpu(current.requests.cpu);
+    const recommended = pin ?? threadsForCpu(cpuRequest);
     threads = { soak, recommended, ...(pin !== undefined ? { pinned: pin } : {}) };
     if (pin !== undefined) {
       notes.push(`numa: ${pin} worker thread(s), pinned by NUMAFLOW_CPU_REQUEST in the plan; the CPU request (${cpuRequest}) does not set them`);
@@ -732,11 +733,6 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
 export function pinnedWorkerThreads(current: ContainerResources): number | undefined {
   const pin = (current as ContainerResources & { readonly workerThreads?: unknown }).workerThreads;
   return typeof pin === 'number' && Number.isInteger(pin) && pin >= 1 ? pin : undefined;
-}
-
-/** Worker threads of the numa runtime for a CPU request: ceil(request), at least 1 (unpinned). */
-export function numaThreadsFor(request: Cpu): number {
-  return Math.max(1, request.wholeCores);
 }
 
 /** What `basisComment` reads: a sized container's basis and notes (a `ContainerRecommendation` is one). */

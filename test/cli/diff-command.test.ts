@@ -25,7 +25,7 @@ describe('comparing variants', () => {
     const { code, stdout, stderr } = await run();
     expect(code).toBe(2);
     expect(stdout.split('\n')[0]).toBe('### numaflow-soak: soak → rightsized');
-    expect(stdout).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    expect(stdout).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
     expect(stdout).toContain('Reproduce: `npx numaflow-soak diff --before soak --after rightsized`');
     // Both stack files use a moving image tag, which the loader warns about.
     expect(stderr).toContain('plan stacks/Pulumi.soak.yaml:');

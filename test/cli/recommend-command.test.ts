@@ -90,7 +90,7 @@ describe('numaflow-soak recommend', () => {
     const provenance = path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json');
     const first = await recommend('--write', '--root', root, '--quiet', '--output', path.join(tempDir(), 'r.md'));
     expect(first.code).toBe(0);
-    expect(first.stderr).toMatch(/wrote .*Pulumi\.rightsized\.yaml \(30 values changed\) and .*Pulumi\.rightsized\.provenance\.json\n$/);
+    expect(first.stderr).toMatch(/wrote .*Pulumi\.rightsized\.yaml \(33 values changed\) and .*Pulumi\.rightsized\.provenance\.json\n$/);
     const [yaml, json] = [fs.readFileSync(file, 'utf8'), fs.readFileSync(provenance, 'utf8')];
     const second = await recommend('--write', '--root', root, '--quiet');
     expect(second.code).toBe(0);

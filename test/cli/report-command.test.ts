@@ -28,7 +28,7 @@ describe('numaflow-soak report', () => {
     const doc = JSON.parse(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8'));
     expect(doc.schemaVersion).toBe(1);
     expect([doc.before.label, doc.after.label]).toEqual(['soak', 'rightsized']);
-    expect(doc.totals.after.requests.cpu).toBe(119.52);
+    expect(doc.totals.after.requests.cpu).toBe(99.09);
     expect(fs.readFileSync(path.join(outdir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
     expect(fs.readdirSync(outdir).sort()).toEqual(['report.html', 'report.json', 'rightsized', 'soak']);
   });
@@ -36,7 +36,7 @@ describe('numaflow-soak report', () => {
   it('prints the Markdown report, summary first, with the totals table', () => {
     const lines = result.stdout.split('\n');
     expect(lines).toContain('### numaflow-soak: soak → rightsized');
-    expect(lines).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    expect(lines).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
     expect(result.stdout.indexOf('#### Totals')).toBeLessThan(result.stdout.indexOf('<details>'));
     expect(result.stdout).toContain('Reproduce: `npx numaflow-soak report`');
   });

@@ -25,7 +25,8 @@ it('lists every object in key order with its field changes', () => {
   const keys = doc.objects.map((o: { key: string }) => o.key);
   expect(keys).toEqual([...keys].sort());
   const quota = doc.objects.find((o: { ref: { kind: string } }) => o.ref.kind === 'ResourceQuota');
-  expect(quota.changes[0]).toEqual({ path: 'spec.hard.limits.cpu', before: '291', after: '150' });
+  // 121.05 cores of limits + the quota's 10% headroom = 133.2, rounded up.
+  expect(quota.changes[0]).toEqual({ path: 'spec.hard.limits.cpu', before: '291', after: '134' });
   const namespace = doc.objects.find((o: { ref: { kind: string } }) => o.ref.kind === 'Namespace');
   expect(namespace).toEqual({ key: 'v1/Namespace//numaflow-soak', ref: { apiVersion: 'v1', kind: 'Namespace', name: 'numaflow-soak' }, status: 'unchanged', changes: [] });
 });

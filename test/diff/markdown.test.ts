@@ -32,10 +32,11 @@ describe('soak → rightsized', () => {
   });
 
   it('shows totals before, after, Δ and Δ% as worked out by hand', () => {
-    // 119.52 - 164.89 = -45.37 cores; -45.37 / 164.89 = -27.52%.
-    expect(lines).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
-    // 136.2 - 263.75 = -127.55; -127.55 / 263.75 = -48.36%.
-    expect(lines).toContain('| CPU limits (cores) | 263.75 | 136.2 | -127.55 | -48.4% |');
+    // 99.09 - 164.89 = -65.8 cores; -65.8 / 164.89 = -39.91%.
+    expect(lines).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
+    // Limits, pods at scale.max, 200m per monitor sidecar: 10 × (1.06 + 0.2) + 23 × (1.39 + 2.08 + 0.2)
+    // + 8 × (0.86 + 0.2) + 0.05 + 3 × (5.14 + 0.01 + 0.02) = 121.05; 121.05 - 263.75 = -142.7; -54.10%.
+    expect(lines).toContain('| CPU limits (cores) | 263.75 | 121.05 | -142.7 | -54.1% |');
     // 22.87 - 353.35 = -330.48 GiB; -330.48 / 353.35 = -93.53%.
     expect(lines).toContain('| memory requested (GiB) | 353.35 | 22.87 | -330.48 | -93.5% |');
     // Pods at scale.max: batch-cat 18 → 23 and out 6 → 8.
@@ -57,9 +58,9 @@ describe('soak → rightsized', () => {
     expect(summaries).toEqual([
       // main 4 resource fields, metrics 4, reloader 2 (its memory stays 64Mi).
       '<details><summary>InterStepBufferService soak-isb (10 changes)</summary>',
-      // numa resource fields: in 4, batch-cat 3 (its 2-core request stays), out 4; udf 4;
-      // scale.max of batch-cat and out; daemon and its init container 4 each.
-      '<details><summary>Pipeline batch-map-soak (25 changes)</summary>',
+      // numa resource fields: in 4, batch-cat 4, out 4; udf 4; scale.max of batch-cat and out;
+      // daemon and its init container 4 each.
+      '<details><summary>Pipeline batch-map-soak (26 changes)</summary>',
       '<details><summary>LimitRange soak (2 changes)</summary>',
       '<details><summary>ResourceQuota soak (5 changes)</summary>',
     ]);
@@ -164,7 +165,7 @@ describe('size cap', () => {
     expect(md.length).toBeLessThanOrEqual(DEFAULT_MAX_CHARS);
     expect(md.length).toBeGreaterThan(DEFAULT_MAX_CHARS - 2000); // the space is used, not thrown away
     expect(md.startsWith('### numaflow-soak: soak → rightsized\n')).toBe(true);
-    expect(md).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    expect(md).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
     expect(md).toContain('| batch-cat/udf | 18 → 18-23 |');
     const changed = report.objects.filter((o) => o.status !== 'unchanged').length;
     expect(changed).toBe(5004);
@@ -184,7 +185,7 @@ describe('size cap', () => {
     expect(md.length).toBeLessThanOrEqual(1400);
     expect(md).not.toContain('<details>');
     expect(md).toMatch(/_\d+ more container rows omitted to keep this comment short; the JSON and HTML reports list them all\._/);
-    expect(md).toContain('| CPU requested (cores) | 164.89 | 119.52 | -45.37 | -27.5% |');
+    expect(md).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
     expect(md).toContain('Unchanged: 7 objects (listed in the JSON report).');
   });
 

@@ -33,18 +33,18 @@ describe('soak → rightsized totals', () => {
     }
   });
 
-  it('requests 164.89 cores before and 119.52 after, as counted by hand from the stack files', () => {
+  it('requests 164.89 cores before and 99.09 after, as counted by hand from the stack files', () => {
     // Per pod: vertex pods add Numaflow's 10m monitor sidecar; init containers (100m) are
     // smaller than the running containers, so they do not count.
     // soak:       10 × (2 + 0.01) + 18 × (2 + 2 + 0.01) + 6 × (4 + 0.01) + daemon 0.1 + 3 × (16 + 0.05 + 0.1)
     // rightsized (pods at scale.max: batch-cat 23, out 8):
-    //             10 × (1 + 0.01) + 23 × (2 + 1.72 + 0.01) + 8 × (1 + 0.01) + daemon 0.04 + 3 × (5.14 + 0.01 + 0.02)
+    //             10 × (0.92 + 0.01) + 23 × (1.23 + 1.72 + 0.01) + 8 × (0.76 + 0.01) + daemon 0.04 + 3 × (5.14 + 0.01 + 0.02)
     const soakCpu = 10 * 2.01 + 18 * 4.01 + 6 * 4.01 + 0.1 + 3 * 16.15;
-    const rightsizedCpu = 10 * 1.01 + 23 * 3.73 + 8 * 1.01 + 0.04 + 3 * 5.17;
+    const rightsizedCpu = 10 * 0.93 + 23 * 2.96 + 8 * 0.77 + 0.04 + 3 * 5.17;
     expect(soakCpu).toBeCloseTo(164.89, 6);
-    expect(rightsizedCpu).toBeCloseTo(119.52, 6);
+    expect(rightsizedCpu).toBeCloseTo(99.09, 6);
     expect(report.totals.before.requests.cpu).toBe(164.89);
-    expect(report.totals.after.requests.cpu).toBe(119.52);
+    expect(report.totals.after.requests.cpu).toBe(99.09);
     expect(report.totals.before.pods).toBe(10 + 18 + 6 + 1 + 3);
   });
 

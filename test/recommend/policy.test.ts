@@ -4,6 +4,7 @@
  * every sizing path on seeded synthetic usage (sizeContainer directly); and the request
  * efficiency R on the embedded steady dataset.
  */
+import { threadsForCpu } from '../../src/numaflow/worker-threads';
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import type { ContainerResources } from '../../src/plan/schema';
@@ -14,7 +15,7 @@ import {
   adviseVolume,
   basisComment,
   DEFAULT_POLICY,
-  numaThreadsFor,
+
   PolicyError,
   REQUEST_EFFICIENCY_GOAL,
   requestEfficiency,
@@ -472,7 +473,7 @@ describe('numa worker threads (NUMAFLOW_CPU_REQUEST)', () => {
   });
 
   it('are ceil(request), at least 1, as Kubernetes resolves the resourceFieldRef', () => {
-    expect([Cpu.parse('1m'), Cpu.parse('920m'), Cpu.parse('1'), Cpu.parse('1230m'), Cpu.parse('4')].map(numaThreadsFor)).toEqual([1, 1, 1, 2, 4]);
+    expect([Cpu.parse('1m'), Cpu.parse('920m'), Cpu.parse('1'), Cpu.parse('1230m'), Cpu.parse('4')].map(threadsForCpu)).toEqual([1, 1, 1, 2, 4]);
   });
 
   it('follow a pin in the plan instead of the request: no fewer-threads flag, a note saying so', () => {
@@ -610,7 +611,7 @@ describe('the invariants of every sizing path, on seeded synthetic usage', () =>
     for (const { sizing, current } of numa) {
       expect(sizing.flags).not.toContain('whole-cores');
       const t = sizing.basis.cpu!.threads!;
-      expect(t).toEqual({ soak: numaThreadsFor(current.requests.cpu), recommended: numaThreadsFor(sizing.recommended.requests.cpu) });
+      expect(t).toEqual({ soak: threadsForCpu(current.requests.cpu), recommended: threadsForCpu(sizing.recommended.requests.cpu) });
       expect(sizing.flags.includes('fewer-threads')).toBe(t.recommended < t.soak);
     }
   });
