@@ -24,7 +24,7 @@ import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
 import { EXIT } from './exit-codes';
 import { reproduceCommand, writeFileAtomic } from './output';
 import { renderVerdictMarkdown } from './verdict-command';
-import { DEFAULT_WARM_UP, parseDurationSeconds } from './recommend-command';
+import { DEFAULT_WARM_UP, parseDurationSeconds } from './soak-inputs';
 
 export const REPORT_SPEC = {
   name: 'report',

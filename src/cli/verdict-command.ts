@@ -9,7 +9,7 @@
 import { DEFAULT_CRITERIA, soakVerdict, VERDICT_CHECKS, verdictJson, type Verdict, type VerdictCheck, type VerdictStatus } from '../recommend/verdict';
 import { helpText, nonNegativeNumber, parseCommandArgs, UsageError, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
-import { emit, reproduceLine, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './recommend-command';
+import { emit, reproduceLine, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
 
 export const VERDICT_SPEC = {
   name: 'verdict',

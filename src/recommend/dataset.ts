@@ -89,6 +89,11 @@ export interface SoakDatasetOptions {
   readonly duplicateScrapes?: boolean;
   /** Add `container=""` (pod cgroup) and `container="POD"` (pause) rows for some pods. Default true. */
   readonly podLevelRows?: boolean;
+  /**
+   * Labels added to every series, as a shared Prometheus's external labels would be (e.g.
+   * `{ cluster: 'prod-eu' }`), so that two clusters' soaks can live in one Prometheus.
+   */
+  readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
 /** What the main job uses: the steady soak, 5 days scraped every 120 s. */
@@ -255,6 +260,7 @@ interface Context {
   readonly series: RawSeries[];
   readonly duplicateScrapes: boolean;
   readonly podLevelRows: boolean;
+  readonly extraLabels: Readonly<Record<string, string>>;
 }
 
 /** When a pod exists: [from, to] in unix seconds (scrapes outside are dropped). */
@@ -425,6 +431,7 @@ export function generateSoakDataset(options: SoakDatasetOptions = {}): SoakDatas
     series: [],
     duplicateScrapes: options.duplicateScrapes ?? true,
     podLevelRows: options.podLevelRows ?? true,
+    extraLabels: options.extraLabels ?? {},
   };
   const ns = SOAK_NAMES.namespace;
   const names = new Random(seed, 'pod-names');
@@ -476,6 +483,7 @@ export function generateSoakDataset(options: SoakDatasetOptions = {}): SoakDatas
     pipelines.length > 1 ? `${pipelines.length}pipelines` : '',
     ctx.duplicateScrapes ? '' : 'nodup',
     ctx.podLevelRows ? '' : 'nopod',
+    ...Object.entries(ctx.extraLabels).map(([k, v]) => `${k}-${v}`),
   ].filter(Boolean);
   return {
     name: [`soak-${scenario}-${dayText}-${scrape}s-seed${seed}`, ...extras].join('-'),
@@ -592,7 +600,7 @@ function addSeries(
   type: RawSeries['type'],
   v: Float64Array,
 ): RawSeries {
-  const s: RawSeries = { metric, labels, t, v, type };
+  const s: RawSeries = { metric, labels: { ...labels, ...ctx.extraLabels }, t, v, type };
   ctx.series.push(s);
   return s;
 }

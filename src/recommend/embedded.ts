@@ -29,6 +29,7 @@
  * merged by their maximum at each point (`max by (pod)`).
  */
 import { metric, type MetricName } from '../metrics/contract';
+import { matchesLabels, type LabelMatcher } from '../metrics/matchers';
 import type { RawSeries, SoakDataset } from './dataset';
 import { ERROR_COUNTERS } from './metrics';
 import type {
@@ -58,9 +59,17 @@ export class EmbeddedSource implements MetricsSource {
   readonly description: string;
   private readonly byMetric = new Map<string, RawSeries[]>();
 
-  constructor(readonly dataset: SoakDataset) {
+  /**
+   * @param selectors extra label matchers (`--selector`): every query carries them, so a
+   * series that does not match them is invisible, as in Prometheus.
+   */
+  constructor(
+    readonly dataset: SoakDataset,
+    selectors: readonly LabelMatcher[] = [],
+  ) {
     this.description = `embedded:${dataset.name}`;
     for (const s of dataset.series) {
+      if (!selectors.every((m) => matchesLabels(m, s.labels))) continue;
       let list = this.byMetric.get(s.metric);
       if (!list) this.byMetric.set(s.metric, (list = []));
       list.push(s);

@@ -41,6 +41,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { metric, type MetricName } from '../metrics/contract';
+import { matcherText, type LabelMatcher } from '../metrics/matchers';
 import {
   SourceUnavailableError,
   type Backlog,
@@ -68,8 +69,12 @@ export interface PrometheusSourceOptions {
   readonly timeoutMs?: number;
   /** Called before each query with a short description of it (the CLI prints it to stderr). */
   readonly onProgress?: (message: string) => void;
+  /** Called after each query with its description, the time it took and the timeout (the CLI's --verbose lines). */
+  readonly onQueryDone?: (done: { readonly what: string; readonly elapsedMs: number; readonly timeoutMs: number; readonly ok: boolean }) => void;
   /** The fetch to use (tests); defaults to Node's global fetch. */
   readonly fetchImpl?: typeof fetch;
+  /** Extra label matchers added to every selector (`--selector`). */
+  readonly selectors?: readonly LabelMatcher[];
 }
 
 /** Queries sent and the time spent waiting for them. */
@@ -236,25 +241,47 @@ export class PrometheusSource implements MetricsSource {
   private readonly base: string;
   private readonly timeoutMs: number;
   private readonly onProgress?: (message: string) => void;
+  private readonly onQueryDone?: PrometheusSourceOptions['onQueryDone'];
   private readonly fetchImpl: typeof fetch;
+  /** `,cluster="prod-eu"`…: the user's extra matchers, appended to every selector. */
+  private readonly extra: string;
 
   constructor(options: PrometheusSourceOptions) {
     this.base = options.url.replace(/\/+$/, '');
     this.description = this.base;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.onProgress = options.onProgress;
+    this.onQueryDone = options.onQueryDone;
     this.fetchImpl = options.fetchImpl ?? fetch;
+    this.extra = (options.selectors ?? []).map((m) => `,${matcherText(m)}`).join('');
+  }
+
+  // Every selector the source writes goes through one of these, so the extra matchers reach all of them.
+  private containerMatchers(sel: ContainerSelector): string {
+    return containerMatchers(sel) + this.extra;
+  }
+
+  private pipelineMatchers(namespace: string, pipeline: string, vertex?: string): string {
+    return pipelineMatchers(namespace, pipeline, vertex) + this.extra;
+  }
+
+  private bufferMatchers(buffers: BufferSelector): string {
+    return bufferMatchers(buffers) + this.extra;
+  }
+
+  private podMatchers(pods: PodSelector): string {
+    return podMatchers(pods) + this.extra;
   }
 
   // ---- MetricsSource ------------------------------------------------------------------
 
   cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    const inner = `max by (pod) (rate(container_cpu_usage_seconds_total{${containerMatchers(sel)}}[${RATE_RANGE}]))`;
+    const inner = `max by (pod) (rate(container_cpu_usage_seconds_total{${this.containerMatchers(sel)}}[${RATE_RANGE}]))`;
     return this.usage(inner, gridOf(window), `cpu p95/p99/peak ${this.label(sel)}`);
   }
 
   memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    const inner = `max by (pod) (last_over_time(container_memory_working_set_bytes{${containerMatchers(sel)}}[${RATE_RANGE}]))`;
+    const inner = `max by (pod) (last_over_time(container_memory_working_set_bytes{${this.containerMatchers(sel)}}[${RATE_RANGE}]))`;
     return this.usage(inner, gridOf(window), `memory p95/p99/peak ${this.label(sel)}`);
   }
 
@@ -263,7 +290,7 @@ export class PrometheusSource implements MetricsSource {
     const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
     if (hours < 1) return [];
     const grid: Grid = { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
-    const inner = `max by (pod) (min_over_time(container_memory_working_set_bytes{${containerMatchers(sel)}}[1h]))`;
+    const inner = `max by (pod) (min_over_time(container_memory_working_set_bytes{${this.containerMatchers(sel)}}[1h]))`;
     const what = `memory trend ${this.label(sel)}`;
     if (aligned(grid.start, HOUR)) {
       const sq = subquery(inner, grid);
@@ -280,7 +307,7 @@ export class PrometheusSource implements MetricsSource {
 
   async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
     const grid = gridOf(window);
-    const m = containerMatchers(sel);
+    const m = this.containerMatchers(sel);
     const whole = duration(window.end - window.start);
     const ratioOver = (range: string) =>
       `max by (pod) (increase(container_cpu_cfs_throttled_periods_total{${m}}[${range}])) / max by (pod) (increase(container_cpu_cfs_periods_total{${m}}[${range}]))`;
@@ -305,7 +332,7 @@ export class PrometheusSource implements MetricsSource {
 
   async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
     gridOf(window);
-    const m = containerMatchers(sel);
+    const m = this.containerMatchers(sel);
     const kind = sel.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
     const whole = duration(window.end - window.start);
     const result = await this.instant(
@@ -326,7 +353,7 @@ export class PrometheusSource implements MetricsSource {
 
   async usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }> {
     const grid = gridOf(window);
-    const m = containerMatchers(sel);
+    const m = this.containerMatchers(sel);
     const [cpu, memory] = await Promise.all([
       this.range(`max(max by (pod) (rate(container_cpu_usage_seconds_total{${m}}[${RATE_RANGE}])))`, grid, `cpu over time ${this.label(sel)}`),
       this.range(
@@ -340,7 +367,7 @@ export class PrometheusSource implements MetricsSource {
 
   async throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput> {
     const grid = gridOf(window);
-    const rate5m = `rate(forwarder_data_read_total{${pipelineMatchers(namespace, pipeline, vertex)}}[${RATE_RANGE}])`;
+    const rate5m = `rate(forwarder_data_read_total{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${RATE_RANGE}])`;
     const perPod = `max by (pod) (${rate5m})`;
     const what = `throughput ${pipeline}/${vertex}`;
     const replicasQuery = aligned(grid.start, grid.step) ? `max_over_time(${subquery(`count(${perPod})`, grid)})` : undefined;
@@ -355,7 +382,7 @@ export class PrometheusSource implements MetricsSource {
 
   async processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined> {
     gridOf(window);
-    const buckets = `forwarder_processing_time_bucket{${pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}]`;
+    const buckets = `forwarder_processing_time_bucket{${this.pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}]`;
     const result = await this.instant(
       `histogram_quantile(0.99, sum by (le) (${dedup(`increase(${buckets})`)}))`,
       window.end,
@@ -368,7 +395,7 @@ export class PrometheusSource implements MetricsSource {
   async backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number> {
     gridOf(window);
     const result = await this.instant(
-      `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`,
+      `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${this.bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`,
       window.end,
       `back pressure ${buffers.bufferPattern}`,
     );
@@ -378,7 +405,7 @@ export class PrometheusSource implements MetricsSource {
   async errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>> {
     gridOf(window);
     const whole = duration(window.end - window.start);
-    const matchers = { pipeline: pipelineMatchers(namespace, pipeline), buffer: bufferMatchers(buffers) };
+    const matchers = { pipeline: this.pipelineMatchers(namespace, pipeline), buffer: this.bufferMatchers(buffers) };
     // increase() drops the metric name: one tagged sub-expression per counter, in one query.
     const result = await this.instant(
       tagged(Object.fromEntries(ERROR_COUNTERS.map(({ name, by }) => [name, `sum(${dedup(`increase(${name}{${matchers[by]}}[${whole}])`)})`]))),
@@ -393,7 +420,7 @@ export class PrometheusSource implements MetricsSource {
   async scrapedPods(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
     gridOf(window);
     const result = await this.instant(
-      `max by (pod) (max_over_time(${metric('up')}{${podMatchers(pods)}}[${duration(window.end - window.start)}])) == 1`,
+      `max by (pod) (max_over_time(${metric('up')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}])) == 1`,
       window.end,
       `scrape proof ${pods.podPattern}`,
     );
@@ -403,7 +430,7 @@ export class PrometheusSource implements MetricsSource {
   async podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
     gridOf(window);
     const result = await this.instant(
-      `max by (pod) (max_over_time(${metric('kube_pod_info')}{${podMatchers(pods)}}[${duration(window.end - window.start)}]))`,
+      `max by (pod) (max_over_time(${metric('kube_pod_info')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}]))`,
       window.end,
       `pods seen ${pods.podPattern}`,
     );
@@ -413,11 +440,11 @@ export class PrometheusSource implements MetricsSource {
   async messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts> {
     gridOf(window);
     const whole = duration(window.end - window.start);
-    const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
+    const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
     const result = await this.instant(
       [
         tagged({ read: increase(metric('forwarder_data_read_total'), vertices.source), written: increase(metric('forwarder_write_total'), vertices.sink) }),
-        `label_replace(sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${pipelineMatchers(namespace, pipeline)}}[${whole}])`)}), "stat", "dropped", "", "")`,
+        `label_replace(sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${this.pipelineMatchers(namespace, pipeline)}}[${whole}])`)}), "stat", "dropped", "", "")`,
       ].join(' or '),
       window.end,
       `messages read, written and dropped ${pipeline}`,
@@ -436,11 +463,11 @@ export class PrometheusSource implements MetricsSource {
     if (hours < 1) return { pending: { t: [], values: [] }, lagMs: { t: [], values: [] } };
     const [pending, lag] = await Promise.all([
       this.range(
-        `sum(max by (buffer) (last_over_time(${metric('isb_jetstream_buffer_pending')}{${bufferMatchers(buffers)}}[${RATE_RANGE}])))`,
+        `sum(max by (buffer) (last_over_time(${metric('isb_jetstream_buffer_pending')}{${this.bufferMatchers(buffers)}}[${RATE_RANGE}])))`,
         grid,
         `pending messages ${pipeline}`,
       ),
-      this.range(`max(last_over_time(${metric('pipeline_processing_lag')}{${pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`, grid, `processing lag ${pipeline}`),
+      this.range(`max(last_over_time(${metric('pipeline_processing_lag')}{${this.pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`, grid, `processing lag ${pipeline}`),
     ]);
     return { pending: this.onGrid(pending[0], grid), lagMs: this.onGrid(lag[0], grid) };
   }
@@ -557,6 +584,7 @@ export class PrometheusSource implements MetricsSource {
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const began = performance.now();
     this.stats.queries++;
+    let ok = false;
     try {
       let text: string;
       let status: number;
@@ -596,10 +624,13 @@ export class PrometheusSource implements MetricsSource {
       if (!body || body.status !== 'success' || body.data === undefined) {
         throw new SourceUnavailableError(`Prometheus at ${this.base} sent something that is not a Prometheus API answer: ${snippet(text)}`);
       }
+      ok = true;
       return body.data;
     } finally {
       clearTimeout(timer);
-      this.stats.totalMs += performance.now() - began;
+      const elapsedMs = performance.now() - began;
+      this.stats.totalMs += elapsedMs;
+      this.onQueryDone?.({ what, elapsedMs, timeoutMs: this.timeoutMs, ok });
     }
   }
 }

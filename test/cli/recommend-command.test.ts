@@ -9,8 +9,38 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { capture, tempDir, tempProject } from '../support/diff';
 
-const recommend = (...argv: string[]) => capture(() => main(['recommend', ...argv]));
-const verdict = (...argv: string[]) => capture(() => main(['verdict', ...argv]));
+/** The embedded dataset unless the call names its source (or asks for help). */
+const withSource = (argv: string[]) => (argv.some((a) => ['--prometheus-url', '--scenario', '--embedded', '--help'].includes(a)) ? argv : ['--embedded', ...argv]);
+const recommend = (...argv: string[]) => capture(() => main(['recommend', ...withSource(argv)]));
+const verdict = (...argv: string[]) => capture(() => main(['verdict', ...withSource(argv)]));
+
+describe('an explicit data source', () => {
+  it.each(['recommend', 'verdict'])('%s with neither --prometheus-url nor --embedded is a usage error naming both (exit 1)', async (command) => {
+    const { code, stdout, stderr } = await capture(() => main([command]));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `numaflow-soak ${command}: no data source: give --prometheus-url <url> to read a soak from Prometheus, or --embedded to use the embedded dataset (a model of the soak)\n`,
+    );
+  });
+
+  it('adds --selector to every query: a cluster the data does not hold has no data (exit 6); a bad matcher is a usage error', async () => {
+    const none = await capture(() => main(['verdict', '--embedded', '--quiet', '--selector', 'cluster="prod-eu"']));
+    expect(none.code).toBe(6);
+    expect(none.stdout).not.toContain('✅ pass');
+    const bad = await capture(() => main(['recommend', '--embedded', '--selector', 'cluster=prod-eu']));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(
+      `numaflow-soak recommend: option '--selector' expects a label matcher such as cluster="prod-eu" or cluster=~"prod-.*": the value must be a double-quoted string (got prod-eu)\n`,
+    );
+  });
+
+  it('takes --scenario as --embedded', async () => {
+    const { code, stdout } = await capture(() => main(['verdict', '--scenario', 'oom', '--quiet']));
+    expect(code).toBe(5);
+    expect(stdout).toContain('Data: embedded:soak-oom-5d-120s-seed1817');
+  });
+});
 
 describe('numaflow-soak recommend', () => {
   it('recommends from the embedded default with no Prometheus: exit 0, a Markdown table on stdout, progress on stderr', async () => {
