@@ -68,6 +68,10 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
     // The same warm-up `verdict` leaves out by default.
     window: { start: dataset.start + parseDurationSeconds('report', 'warm-up', DEFAULT_WARM_UP), end: dataset.end, stepSeconds: 60 },
   });
+  // report's data source is the embedded dataset by design, and it says so.
+  process.stdout.write(
+    `_This verdict judges the embedded dataset, a model of the soak, not a measurement. For a real soak: \`numaflow-soak verdict --prometheus-url <url>\`._\n\n`,
+  );
   process.stdout.write(`${renderVerdictMarkdown(verdict, 'numaflow-soak verdict --embedded')}\n`);
   process.stdout.write(renderMarkdown(report, { reproduce: reproduceCommand('report', [], argv, ['outdir', 'html']) }));
   return EXIT.ok;

@@ -43,6 +43,8 @@ describe('numaflow-soak report', () => {
 
   it('prints the verdict on the embedded soak dataset before the report, each check with its measured figure', () => {
     const verdictAt = result.stdout.indexOf('### numaflow-soak verdict: PASSED');
+    // The embedded default is explicit in the output.
+    expect(result.stdout).toContain('_This verdict judges the embedded dataset, a model of the soak, not a measurement.');
     expect(verdictAt).toBeGreaterThanOrEqual(0);
     expect(verdictAt).toBeLessThan(result.stdout.indexOf('### numaflow-soak: soak → rightsized'));
     for (const check of ['restarts', 'oom-kills', 'errors', 'throughput', 'latency', 'back-pressure', 'memory-trend']) {
