@@ -98,6 +98,11 @@ export interface RecommendationPolicy {
   readonly minSamples: number;
   /** Shortest window, and data coverage, to size from, in hours (VPA's upper bound is ×2 at 24 h). */
   readonly minHistoryHours: number;
+  /**
+   * Share of the window's evaluation points a statistic needs data at, percent: a window
+   * with data at 2 hours out of 5 days says nothing about the other 118 hours.
+   */
+  readonly minCoveragePercent: number;
   /** OOM bump (VPA `oom-bump-up-ratio`): the memory limit rises to max(limit, peak) × this... */
   readonly oomBumpRatio: number;
   /** ...or by this many bytes (VPA `oom-min-bump-up-bytes`: 100Mi), whichever is larger. */
@@ -135,6 +140,7 @@ export const DEFAULT_POLICY: RecommendationPolicy = {
   memoryRoundBytes: MiB,
   minSamples: 100,
   minHistoryHours: 24,
+  minCoveragePercent: 90,
   oomBumpRatio: 1.2,
   oomMinBumpBytes: 100 * MiB,
   throttledRatio: 0.1,
@@ -165,6 +171,7 @@ export function resolvePolicy(overrides: Partial<RecommendationPolicy> = {}): Re
     'memoryFloorBytes',
     'minSamples',
     'minHistoryHours',
+    'minCoveragePercent',
     'oomMinBumpBytes',
     'throttledRatio',
     'throttledPeak5m',
@@ -447,6 +454,7 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
   }
   const samples = Math.min(cpu.samples, memory.samples);
   const coverageHours = (samples * ctx.stepSeconds) / 3600;
+  const coverage = coverageOf(samples, Math.floor((ctx.windowHours * 3600) / ctx.stepSeconds + 1e-9) + 1);
   const shortfall =
     ctx.windowHours < p.minHistoryHours
       ? `the window is ${ctx.windowHours.toFixed(1)} h, less than ${p.minHistoryHours} h`
@@ -454,7 +462,9 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
         ? `${samples} samples, fewer than ${p.minSamples}`
         : coverageHours < p.minHistoryHours
           ? `data covers ${coverageHours.toFixed(1)} h, less than ${p.minHistoryHours} h`
-          : undefined;
+          : coverage < p.minCoveragePercent
+            ? `data covers ${coverage.toFixed(1)}% of the window, less than ${p.minCoveragePercent}%`
+            : undefined;
   if (shortfall) {
     if (ctx.optional) return kept('kept', 'no-data', [`too little data (${shortfall}): plan values kept`], { cpu, memory });
     return kept('insufficient-data', 'insufficient-data', [`too little data (${shortfall}): refusing to recommend, plan values kept`], { insufficient: shortfall, cpu, memory });
@@ -913,6 +923,11 @@ export interface ReplicaSizing {
  *   room for Numaflow's autoscaler to catch up after an outage or a node migration.
  * Too few points keeps the plan's values.
  */
+/** Percent of `expected` points that had data (0 when none were expected). */
+export function coverageOf(present: number, expected: number): number {
+  return expected > 0 ? (100 * present) / expected : 0;
+}
+
 export function sizeReplicas(throughput: VertexThroughput | undefined, current: ScalePlan, target: number, windowHours: number, p: RecommendationPolicy): ReplicaSizing {
   const keep = (why: string): ReplicaSizing => ({ recommended: { min: current.min, max: current.max }, status: 'insufficient-data', samples: 0, notes: [`${why}: replicas kept`], insufficient: why });
   if (!throughput) return keep('no throughput data');
@@ -920,6 +935,8 @@ export function sizeReplicas(throughput: VertexThroughput | undefined, current: 
   const samples = values.length;
   if (windowHours < p.minHistoryHours) return { ...keep(`the window is ${windowHours.toFixed(1)} h, less than ${p.minHistoryHours} h`), samples };
   if (samples < p.minSamples) return { ...keep(`${samples} throughput samples, fewer than ${p.minSamples}`), samples };
+  const coverage = coverageOf(samples, throughput.rate.values.length);
+  if (coverage < p.minCoveragePercent) return { ...keep(`throughput data covers ${coverage.toFixed(1)}% of the window, less than ${p.minCoveragePercent}%`), samples };
   const measuredRate = quantile(values, 0.95);
   const medianRate = quantile(values, 0.5);
   const replicasSeen = throughput.replicas;

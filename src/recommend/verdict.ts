@@ -24,12 +24,16 @@
  * line is required unless skipped by name (`skip`); a required `no-data` line makes the
  * verdict insufficient (exit 6), with the selector and a hint on that line.
  *
+ * Coverage: a line whose data covers less than `minCoveragePercent` (90%) of the window is
+ * `no-data` unless it already failed (a failure seen in part of the window is a failure).
+ *
  * `passed` is true when no line fails.
  */
+import type { SoakVerdictRecord } from '../diff/provenance';
 import { targetRatePerSecond } from '../plan/derived';
 import type { SoakPlan } from '../plan/schema';
 import type { MetricsSource, TimeWindow } from './metrics';
-import { DEFAULT_POLICY, formatBytes, steepestTrend, throttlingOf } from './policy';
+import { coverageOf, DEFAULT_POLICY, formatBytes, steepestTrend, throttlingOf } from './policy';
 import { isoTime } from './recommend';
 import { defaultNames, pipelineBuffers, podContainers, unsizedContainers, vertexPodPattern, vertexPods, type SelectorNames } from './selectors';
 import { leastSquaresSlope, quantile } from './stats';
@@ -81,6 +85,13 @@ export interface VerdictCriteria {
   /** Share of the window without throughput data above which the throughput line warns. */
   readonly maxGapShare: number;
   /**
+   * Share of the window's points a line needs data at, percent, else it is `no-data`. The
+   * data-plane lines (errors, data-loss, back-pressure) take the coverage of the source
+   * vertex's read rate, whose pods serve those counters too; the trend lines their hourly
+   * points. Restarts and throttling are whole-window counters: not judged by coverage.
+   */
+  readonly minCoveragePercent: number;
+  /**
    * Messages the sink may write fewer than the source read, percent of those read. What is
    * in flight at the window's edges (at most the buffers' capacity) is far below 0.01% of a
    * 5-day soak at 50k msg/s (2.16e10 messages).
@@ -109,6 +120,7 @@ export const DEFAULT_CRITERIA: VerdictCriteria = {
   minHistoryHours: DEFAULT_POLICY.minHistoryHours,
   minSamples: DEFAULT_POLICY.minSamples,
   maxGapShare: 0.01,
+  minCoveragePercent: DEFAULT_POLICY.minCoveragePercent,
   lossTolerancePercent: 0.01,
   backlogGrowthPercent: 25,
   lagGrowthMs: 60_000,
@@ -238,30 +250,19 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const seen = await source.podsSeen(pods, window);
   lines.push(replacedPodsLine(plan, names, seen, selectorText('kube_pod_info', { namespace: ns, 'pod~': pods.podPattern })));
 
-  progress('reading error counters');
-  const errors = await source.errorCounts(ns, pl, buffers, window);
-  const nonZero = Object.entries(errors)
-    .filter(([, v]) => v > 0)
-    .sort(([a], [b]) => a.localeCompare(b));
-  const errorSelector = `${pipelineSel('forwarder_{read,write,udf,critical}_error_total')}; ${bufferSel('isb_jetstream_{read_error,write_error,write_timeout,isFull_error}_total')}`;
-  const errorExpected = '0 (forwarder errors incl. critical (UDF crashes), ISB read/write errors and write timeouts)';
-  lines.push(
-    nonZero.length > 0
-      ? { check: 'errors', status: 'fail', measured: nonZero.map(([k, v]) => `${k} ${fmt(v)}`).join(', '), expected: errorExpected, selector: errorSelector }
-      : proofMissing
-        ? { check: 'errors', status: 'no-data', measured: `no error series and ${proofMissing}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
-        : { check: 'errors', status: 'pass', measured: `0 (${scraped.length} vertex pods scraped)`, expected: errorExpected, selector: errorSelector },
-  );
-
   progress(`measuring the throughput of ${sourceVertex.name}`);
   const throughput = await source.throughput(ns, pl, sourceVertex.name, window);
   const rates = throughput.rate.values.filter((v) => Number.isFinite(v));
   const floor = (target * criteria.throughputPercent) / 100;
   const expectedRate = `p5 ≥ ${fmt(floor)} msg/s (${criteria.throughputPercent}% of ${fmt(target)}), i.e. held for 95% of the window`;
   const throughputSelector = pipelineSel('forwarder_data_read_total', sourceVertex.name);
+  const coverage = coverageOf(rates.length, throughput.rate.values.length);
+  const coverageText = `${coverage.toFixed(1)}% of the window`;
+  const sparse = coverage < criteria.minCoveragePercent ? `data-plane series cover ${coverageText}, less than ${criteria.minCoveragePercent}%` : undefined;
   if (rates.length < criteria.minSamples) {
-    reasons.push(`throughput of ${sourceVertex.name}: ${rates.length} points, fewer than ${criteria.minSamples}`);
     lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points`, expected: expectedRate, selector: throughputSelector, hint: SCRAPE_HINT });
+  } else if (sparse) {
+    lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points: ${sparse}`, expected: expectedRate, selector: throughputSelector, hint: 'scrapes missing for much of the window: Prometheus down, targets not selected for a while, or retention shorter than the window' });
   } else {
     const p5 = quantile(rates, 0.05);
     const median = quantile(rates, 0.5);
@@ -277,9 +278,26 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     });
   }
 
+  progress('reading error counters');
+  const errors = await source.errorCounts(ns, pl, buffers, window);
+  const nonZero = Object.entries(errors)
+    .filter(([, v]) => v > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  const errorSelector = `${pipelineSel('forwarder_{read,write,udf,critical}_error_total')}; ${bufferSel('isb_jetstream_{read_error,write_error,write_timeout,isFull_error}_total')}`;
+  const errorExpected = '0 (forwarder errors incl. critical (UDF crashes), ISB read/write errors and write timeouts)';
+  lines.push(
+    nonZero.length > 0
+      ? { check: 'errors', status: 'fail', measured: nonZero.map(([k, v]) => `${k} ${fmt(v)}`).join(', '), expected: errorExpected, selector: errorSelector }
+      : proofMissing
+        ? { check: 'errors', status: 'no-data', measured: `no error series and ${proofMissing}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
+        : sparse
+          ? { check: 'errors', status: 'no-data', measured: `no error counted, but ${sparse}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
+          : { check: 'errors', status: 'pass', measured: `0 (${scraped.length} vertex pods scraped)`, expected: errorExpected, selector: errorSelector },
+  );
+
   progress('counting messages read, written and dropped');
   const counts = await source.messageCounts(ns, pl, { source: sourceVertex.name, sink: sink.name }, window);
-  lines.push(dataLossLine(counts, criteria, `${pipelineSel('forwarder_data_read_total', sourceVertex.name)} vs ${pipelineSel('forwarder_write_total', sink.name)}; ${pipelineSel('forwarder_drop_total')}`));
+  lines.push(dataLossLine(counts, criteria, sparse, `${pipelineSel('forwarder_data_read_total', sourceVertex.name)} vs ${pipelineSel('forwarder_write_total', sink.name)}; ${pipelineSel('forwarder_drop_total')}`));
 
   progress('reading processing latency');
   const latencyUs = await source.processingLatencyP99(ns, pl, window);
@@ -287,13 +305,15 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   lines.push(
     latencyUs === undefined || !Number.isFinite(latencyUs)
       ? { check: 'latency', status: 'no-data', measured: 'no forwarder_processing_time data', expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: SCRAPE_HINT }
-      : {
-          check: 'latency',
-          status: latencyUs / 1000 <= criteria.latencyBoundMs ? 'pass' : 'fail',
-          measured: `p99 ${(latencyUs / 1000).toFixed(1)} ms`,
-          expected: `p99 ≤ ${criteria.latencyBoundMs} ms`,
-          selector: latencySelector,
-        },
+      : latencyUs / 1000 <= criteria.latencyBoundMs && sparse
+        ? { check: 'latency', status: 'no-data', measured: `p99 ${(latencyUs / 1000).toFixed(1)} ms, but ${sparse}`, expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: SCRAPE_HINT }
+        : {
+            check: 'latency',
+            status: latencyUs / 1000 <= criteria.latencyBoundMs ? 'pass' : 'fail',
+            measured: `p99 ${(latencyUs / 1000).toFixed(1)} ms`,
+            expected: `p99 ≤ ${criteria.latencyBoundMs} ms`,
+            selector: latencySelector,
+          },
   );
 
   progress('reading back-pressure events');
@@ -305,7 +325,9 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
       ? { check: 'back-pressure', status: 'fail', measured: `${fmt(full)} buffer-full write attempt(s)`, expected: fullExpected, selector: fullSelector }
       : proofMissing
         ? { check: 'back-pressure', status: 'no-data', measured: `no isFull series and ${proofMissing}`, expected: fullExpected, selector: fullSelector, hint: SCRAPE_HINT }
-        : { check: 'back-pressure', status: 'pass', measured: `0 buffer-full write attempts (${scraped.length} vertex pods scraped)`, expected: fullExpected, selector: fullSelector },
+        : sparse
+          ? { check: 'back-pressure', status: 'no-data', measured: `no buffer-full attempt counted, but ${sparse}`, expected: fullExpected, selector: fullSelector, hint: SCRAPE_HINT }
+          : { check: 'back-pressure', status: 'pass', measured: `0 buffer-full write attempts (${scraped.length} vertex pods scraped)`, expected: fullExpected, selector: fullSelector },
   );
 
   progress('reading the backlog');
@@ -344,9 +366,19 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   });
   const expectedTrend = `< ${formatBytes(criteria.leakSlopeBytesPerHour)}/h (warn from ${formatBytes(criteria.leakWarnBytesPerHour)}/h), hourly minima over ≥ ${criteria.minTrendPoints} h`;
   const trendSelector = selectorText('container_memory_working_set_bytes', { namespace: ns, 'pod~': pods.podPattern });
+  const trendHours = Math.floor(windowHours - 1 + 1e-9);
   lines.push(
     worst === undefined
       ? { check: 'memory-trend', status: 'no-data', measured: `no pod has ${criteria.minTrendPoints} hourly points`, expected: expectedTrend, selector: trendSelector, hint: 'cAdvisor series missing or the window is too short' }
+      : coverageOf(worst.points, trendHours) < criteria.minCoveragePercent
+        ? {
+            check: 'memory-trend',
+            status: 'no-data',
+            measured: `${worst.label} has ${worst.points} of ${trendHours} hourly points, less than ${criteria.minCoveragePercent}%`,
+            expected: expectedTrend,
+            selector: trendSelector,
+            hint: 'cAdvisor scrapes missing for much of the window',
+          }
       : {
           check: 'memory-trend',
           status: worst.slope >= criteria.leakSlopeBytesPerHour ? 'fail' : worst.slope >= criteria.leakWarnBytesPerHour ? 'warn' : 'pass',
@@ -398,7 +430,12 @@ function replacedPodsLine(plan: SoakPlan, names: SelectorNames, seen: readonly s
   return { check: 'replaced-pods', status: fixed ? 'fail' : 'warn', measured: `${replaced.join(', ')} pod(s) replaced (${seen.length} vertex pods seen)`, expected, selector };
 }
 
-function dataLossLine(counts: { readonly read: number | undefined; readonly written: number | undefined; readonly dropped: Readonly<Record<string, number>> }, criteria: VerdictCriteria, selector: string): VerdictLine {
+function dataLossLine(
+  counts: { readonly read: number | undefined; readonly written: number | undefined; readonly dropped: Readonly<Record<string, number>> },
+  criteria: VerdictCriteria,
+  sparse: string | undefined,
+  selector: string,
+): VerdictLine {
   const expected = `sink writes ≥ source reads − ${criteria.lossTolerancePercent}%, 0 dropped (forwarder_drop_total); assumes a 1:1 map UDF such as batchmap-cat`;
   const drops = Object.entries(counts.dropped)
     .filter(([, n]) => Math.round(n) > 0)
@@ -413,8 +450,11 @@ function dataLossLine(counts: { readonly read: number | undefined; readonly writ
   const lost = counts.read - counts.written;
   const share = (lost / counts.read) * 100;
   const measured = `read ${fmt(counts.read)}, written ${fmt(counts.written)} (${lost >= 0 ? '−' : '+'}${Math.abs(share).toFixed(4)}%)${drops.length > 0 ? `; ${dropText}` : ''}`;
-  const status: VerdictStatus = share > criteria.lossTolerancePercent || drops.length > 0 ? 'fail' : 'pass';
-  return { check: 'data-loss', status, measured, expected, selector };
+  // Counters that stop inside the window are extrapolated by increase(): with sparse data
+  // the read/written difference says nothing, only counted drops do.
+  if (sparse && drops.length === 0) return { check: 'data-loss', status: 'no-data', measured: `${measured}, but ${sparse}`, expected, selector, hint: SCRAPE_HINT };
+  const failed = (!sparse && share > criteria.lossTolerancePercent) || drops.length > 0;
+  return { check: 'data-loss', status: failed ? 'fail' : 'pass', measured, expected, selector };
 }
 
 /** Usable capacity of the pipeline's buffers: partitions × bufferMaxLength × usage limit, per reading vertex. */
@@ -429,23 +469,32 @@ function backlogLine(plan: SoakPlan, backlog: { readonly pending: { readonly t: 
   const capacity = bufferCapacity(plan);
   const growthLimit = (capacity * criteria.backlogGrowthPercent) / 100;
   const expected = `pending grows < ${fmt(growthLimit)} messages over the window (${criteria.backlogGrowthPercent}% of the buffers' ${fmt(capacity)}) and lag grows < ${criteria.lagGrowthMs / 1000} s (least-squares slope of hourly points)`;
-  const fit = (s: { readonly t: readonly number[]; readonly values: readonly number[] }) => {
+  // pipeline_processing_lag is −1 when the daemon cannot tell (pkg/daemon/server/daemon_server.go): no data, not a value.
+  const fit = (s: { readonly t: readonly number[]; readonly values: readonly number[] }, known: (x: number) => boolean = () => true) => {
     const t: number[] = [];
     const v: number[] = [];
     s.values.forEach((x, i) => {
-      if (Number.isFinite(x)) {
+      if (Number.isFinite(x) && known(x)) {
         t.push(s.t[i]);
         v.push(x);
       }
     });
-    if (v.length < criteria.minTrendPoints) return undefined;
+    if (v.length < criteria.minTrendPoints || coverageOf(v.length, s.values.length) < criteria.minCoveragePercent) return undefined;
     const span = t[t.length - 1] - t[0];
     return { growth: leastSquaresSlope(t, v) * span, last: v[v.length - 1], points: v.length };
   };
   const pending = fit(backlog.pending);
-  const lag = fit(backlog.lagMs);
+  const lag = fit(backlog.lagMs, (x) => x >= 0);
   if (!pending) {
-    return { check: 'backlog', status: 'no-data', measured: `fewer than ${criteria.minTrendPoints} hourly points of pending messages`, expected, selector, hint: SCRAPE_HINT };
+    const have = backlog.pending.values.filter((x) => Number.isFinite(x)).length;
+    return {
+      check: 'backlog',
+      status: 'no-data',
+      measured: `pending messages at ${have} of ${backlog.pending.values.length} hourly points (needs ${criteria.minTrendPoints} and ${criteria.minCoveragePercent}%)`,
+      expected,
+      selector,
+      hint: SCRAPE_HINT,
+    };
   }
   const parts = [`pending ${pending.growth >= 0 ? '+' : '−'}${fmt(Math.abs(pending.growth))} over the window (last ${fmt(pending.last)})`];
   parts.push(lag ? `lag ${lag.growth >= 0 ? '+' : '−'}${(Math.abs(lag.growth) / 1000).toFixed(1)} s (last ${(lag.last / 1000).toFixed(1)} s)` : 'no lag data (is the daemon scraped?)');
@@ -459,3 +508,17 @@ export function verdictJson(v: Verdict): unknown {
   return { schemaVersion: 1, source: v.source, window: v.window, names: v.names, target: v.target, passed: v.passed, insufficientData: v.insufficientData, reasons: v.reasons, criteria: v.criteria, lines: v.lines };
 }
 
+/**
+ * The verdict as the provenance file records it (SoakVerdictRecord, src/diff/provenance.ts):
+ * the outcome, the window, how many checks were judged, and the lines that failed or had
+ * no data, each with its measured figure.
+ */
+export function verdictRecord(v: Verdict): SoakVerdictRecord {
+  return {
+    passed: v.passed,
+    insufficientData: v.insufficientData,
+    window: { start: v.window.start, end: v.window.end, stepSeconds: v.window.stepSeconds },
+    checks: v.lines.filter((l) => l.status !== 'skipped').length,
+    lines: v.lines.flatMap((l) => (l.status === 'fail' || l.status === 'no-data' ? [{ check: l.check, status: l.status, measured: l.measured }] : [])),
+  };
+}

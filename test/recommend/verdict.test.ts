@@ -6,6 +6,8 @@ import { loadStackFile, stackFile } from '../../src/plan/load';
 import { generateSoakDataset, LEAK_BYTES_PER_HOUR, SINK_DROP_REASON, type Scenario } from '../../src/recommend/dataset';
 import { EmbeddedSource } from '../../src/recommend/embedded';
 import { soakVerdict, type Verdict, type VerdictCheck, type VerdictLine } from '../../src/recommend/verdict';
+import { recommendPlan } from '../../src/recommend/recommend';
+import { sliceDataset } from '../support/prometheus';
 import { FakeSource, HOUR, soakVertexPods, steadyContainers, WINDOW, type FakeContainer } from './fake-source';
 
 const plan = loadStackFile(stackFile('soak')).plan;
@@ -158,6 +160,28 @@ describe('no false passes', () => {
     expect(skipped.reasons).toEqual([]);
     expect(skipped.insufficientData).toBe(false);
     expect(skipped.passed).toBe(true);
+  });
+});
+
+describe('sparse data', () => {
+  it('has no data, not a pass, when scrapes cover 4 hours of a 2-day window (needs 90%)', async () => {
+    const full = generateSoakDataset({ days: 2 });
+    const sparse = sliceDataset(full, full.start - 3600, full.start + 4 * 3600);
+    const v = await soakVerdict({ plan, source: new EmbeddedSource(sparse), window: { start: full.start + 600, end: full.end, stepSeconds: 60 } });
+    expect(v.lines.filter((l) => l.status === 'pass').map((l) => l.check)).toEqual(['restarts', 'oom-kills', 'replaced-pods', 'cpu-throttling']);
+    expect(line(v, 'throughput')).toMatchObject({ status: 'no-data', measured: expect.stringMatching(/data-plane series cover \d+\.\d% of the window, less than 90%$/) });
+    expect(line(v, 'errors').status).toBe('no-data');
+    expect(line(v, 'back-pressure').status).toBe('no-data');
+    expect(line(v, 'data-loss').status).toBe('no-data');
+    expect(v.insufficientData).toBe(true);
+  });
+
+  it('refuses to size from 4 hours of data in a 2-day window, naming the coverage', async () => {
+    const full = generateSoakDataset({ days: 2 });
+    const sparse = sliceDataset(full, full.start - 3600, full.start + 4 * 3600);
+    const r = await recommendPlan({ plan, source: new EmbeddedSource(sparse), window: { start: full.start + 600, end: full.end, stepSeconds: 60 } });
+    expect(r.insufficientData).toBe(true);
+    expect(r.reasons).toContainEqual(expect.stringMatching(/^pipeline\.batchMap\.scale: throughput data covers \d+\.\d% of the window, less than 90%/));
   });
 });
 
