@@ -5,7 +5,9 @@
  * - 2: `diff` found changes
  * - 3: `diff --fail-on-risk` found a risk flag
  * - 4: `recommend`/`verdict`: the data source is unreachable or answered with an error
- * - 5: `verdict`: the soak failed at least one check
- * - 6: `recommend`/`verdict`: too little data to decide
+ * - 5: `verdict`: the soak failed at least one check; `recommend --write`: not written, because
+ *   the soak failed its verdict (`--allow-failed-soak` writes anyway)
+ * - 6: `recommend`/`verdict`: too little data to decide; `recommend --write`: not written,
+ *   because the soak's verdict had too little data (`--allow-failed-soak` writes anyway)
  */
 export const EXIT = { ok: 0, error: 1, changes: 2, risk: 3, sourceUnavailable: 4, verdictFailed: 5, insufficientData: 6 } as const;

@@ -8,15 +8,25 @@
  * The data comes from a Prometheus (`--prometheus-url`) or from the embedded dataset
  * (`--embedded`): a seeded model of the 5-day soak. One of them must be given.
  *
+ * The soak verdict (src/recommend/verdict.ts) runs first, on the same plan, source, names,
+ * window and target: the Markdown says first whether the soak held up, and `--write`
+ * refuses to write sizes from a soak that failed it or had too little data to judge,
+ * unless `--allow-failed-soak` is given. The verdict is recorded in the provenance file
+ * either way, and the diff reports show it.
+ *
  * Exit codes (src/cli/exit-codes.ts): 0 recommended (and written with --write), 1 error,
- * 4 the data source is unreachable or answered with an error, 6 too little data (nothing
- * written).
+ * 4 the data source is unreachable or answered with an error, 5 `--write` after a soak that
+ * failed its verdict (nothing written), 6 too little data to recommend, or with `--write`
+ * to judge the soak (nothing written).
  */
 import * as path from 'node:path';
+import { cell } from '../diff/markdown';
+import { findingText, verdictOutcome, type SoakVerdictRecord } from '../diff/provenance';
 import { stackFile } from '../plan/load';
 import { DEFAULT_POLICY, policySummary, basisSummary, type RecommendationPolicy } from '../recommend/policy';
 import { writeRecommendation } from '../recommend/plan-writer';
 import { recommendationJson, recommendPlan, type Recommendation } from '../recommend/recommend';
+import { soakVerdict, verdictRecord } from '../recommend/verdict';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
 import { emit, number, reproduceLine, RIGHTSIZED_VARIANT, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
@@ -26,13 +36,16 @@ export const RECOMMEND_SPEC = {
   summary: 'Right-sizes the soaked plan from its measured usage (a Prometheus, or the embedded dataset): requests, limits, replicas, with partition and volume advice.',
   options: {
     ...SOURCE_OPTIONS,
-    write: { type: 'boolean', description: 'update stacks/Pulumi.rightsized.yaml and write stacks/Pulumi.rightsized.provenance.json' },
+    write: { type: 'boolean', description: 'update stacks/Pulumi.rightsized.yaml and write stacks/Pulumi.rightsized.provenance.json, if the soak passed its verdict' },
+    'allow-failed-soak': { type: 'boolean', description: 'with --write: write even when the soak failed its verdict or had too little data to judge (recorded in the provenance, flagged by diff)' },
     'cpu-percentile': { type: 'string', choices: ['95', '99', '100'], default: '95', description: 'per-pod CPU percentile of the 5-minute rate (100 = peak)' },
     'cpu-headroom': { type: 'string', value: '<percent>', default: String(DEFAULT_POLICY.cpuHeadroomPercent), description: 'added to the CPU statistic' },
     'cpu-limit': { type: 'string', choices: ['peak', 'ratio', 'none'], default: DEFAULT_POLICY.cpuLimitPolicy, description: 'CPU limit policy' },
     'memory-headroom': { type: 'string', value: '<percent>', default: String(DEFAULT_POLICY.memoryHeadroomPercent), description: 'added to the memory peak' },
   },
-  notes: 'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 6 too little data (nothing written)\nthe policy and the JSON shape: docs/recommend.md',
+  notes:
+    'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)\n' +
+    'the policy, the verdict gate and the JSON shape: docs/recommend.md',
 } as const satisfies CommandSpec;
 
 export function recommendCommand(argv: readonly string[]): Promise<number> {
@@ -50,6 +63,18 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
       memoryHeadroomPercent: number('recommend', 'memory-headroom', v['memory-headroom']),
     };
     const inputs = soakInputs('recommend', v);
+    // The verdict first, on the same data: sizes measured on a run that did not hold up are
+    // not written without --allow-failed-soak, and are recorded with the verdict either way.
+    const verdict = verdictRecord(
+      await soakVerdict({
+        plan: inputs.plan,
+        source: inputs.source,
+        window: inputs.window,
+        names: inputs.names,
+        ...(inputs.target !== undefined ? { targetRate: inputs.target } : {}),
+        onProgress: inputs.progress,
+      }),
+    );
     const recommendation = await recommendPlan({
       plan: inputs.plan,
       source: inputs.source,
@@ -59,8 +84,9 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
       ...(inputs.target !== undefined ? { target: inputs.target } : {}),
       onProgress: inputs.progress,
     });
-    const reproduce = reproduceLine('recommend', inputs, argv, ['write']);
-    emit(v.format === 'json' ? `${JSON.stringify(recommendationJson(recommendation), null, 2)}\n` : renderRecommendationMarkdown(recommendation, reproduce), v.output);
+    const reproduce = reproduceLine('recommend', inputs, argv, ['write', 'allow-failed-soak']);
+    const json = { ...(recommendationJson(recommendation) as Record<string, unknown>), verdict };
+    emit(v.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : renderRecommendationMarkdown(recommendation, reproduce, verdict), v.output);
     if (recommendation.insufficientData) {
       const reasons = recommendation.reasons;
       process.stderr.write(
@@ -71,13 +97,36 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
       return EXIT.insufficientData;
     }
     if (v.write) {
+      const outcome = verdictOutcome(verdict);
+      const allowed = v['allow-failed-soak'] === true;
+      if (outcome !== 'passed') {
+        process.stderr.write(soakGateMessage(verdict, allowed));
+        if (!allowed) return outcome === 'failed' ? EXIT.verdictFailed : EXIT.insufficientData;
+      }
       const file = stackFile(RIGHTSIZED_VARIANT, inputs.root);
-      const result = writeRecommendation(file, recommendation, { soakedVariant: v.stack });
+      const result = writeRecommendation(file, recommendation, { soakedVariant: v.stack, verdict, allowFailedSoak: allowed });
       const shown = (f: string) => path.relative(process.cwd(), f) || f;
       process.stderr.write(`wrote ${shown(result.stackFile)} (${result.changed.length} value${result.changed.length === 1 ? '' : 's'} changed) and ${shown(result.provenanceFile)}\n`);
     }
     return EXIT.ok;
   });
+}
+
+/**
+ * What `--write` says on stderr about a soak whose verdict did not pass, naming each failed
+ * or no-data line with its measured figure: that nothing is written and how to write anyway,
+ * or, with `--allow-failed-soak`, that it writes anyway.
+ */
+export function soakGateMessage(v: SoakVerdictRecord, allowed: boolean): string {
+  const what = verdictOutcome(v) === 'failed' ? 'the soak FAILED its verdict' : "the soak's verdict had too little data";
+  const judged = `${v.window.start} to ${v.window.end}`;
+  // Too little data without a line to name: the window was too short to judge.
+  const lines = v.lines.length > 0 ? v.lines.map((l) => `  - ${findingText(l)}\n`).join('') : `  - the window ${judged} is too short to judge\n`;
+  if (allowed) return `numaflow-soak recommend: ${what} (${judged}); writing anyway (--allow-failed-soak), and the provenance records it:\n${lines}`;
+  return (
+    `numaflow-soak recommend: not writing: ${what} (${judged}):\n${lines}` +
+    'sizes measured on a run that did not hold up are no basis for the plan: fix the soak and run it again (`numaflow-soak verdict` shows every check), or pass --allow-failed-soak to write anyway\n'
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -89,10 +138,28 @@ function esc(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** The recommendation for people: what changes, from what evidence, and what was refused. */
-export function renderRecommendationMarkdown(r: Recommendation, reproduce?: string): string {
+/**
+ * The soak's verdict as the first line under the headline: passed, or failed (or too little
+ * data) with each such line and its measured figure, escaped like a diff report cell.
+ */
+function verdictParagraph(v: SoakVerdictRecord): string {
+  const lines = v.lines.map((l) => cell(findingText(l))).join('; ');
+  const refused = '`--write` refuses these sizes without `--allow-failed-soak`; `numaflow-soak verdict` shows every check.';
+  switch (verdictOutcome(v)) {
+    case 'failed':
+      return `⚠️ **The soak FAILED its verdict**, so these sizes come from a run that did not hold up: ${lines}. ${refused}`;
+    case 'insufficient':
+      return `⚠️ **The soak's verdict had too little data**: ${lines || 'the window is too short to judge'}. ${refused}`;
+    case 'passed':
+      return `✅ The soak passed its verdict (${v.checks} checks).`;
+  }
+}
+
+/** The recommendation for people: the soak's verdict, what changes, from what evidence, and what was refused. */
+export function renderRecommendationMarkdown(r: Recommendation, reproduce?: string, verdict?: SoakVerdictRecord): string {
   const out: string[] = [];
   out.push(`### numaflow-soak recommend: ${r.insufficientData ? 'too little data' : `${r.containers.filter((c) => c.status !== 'kept').length} container(s) resized`}`, '');
+  if (verdict) out.push(verdictParagraph(verdict), '');
   out.push(`Data: ${r.source}, ${r.window.start} to ${r.window.end}, every ${r.window.stepSeconds}s. Target ${Math.round(r.target).toLocaleString('en-US')} msg/s.`, '');
   out.push(`Policy: ${policySummary(r.policy)}.`, '');
   if (r.insufficientData) {

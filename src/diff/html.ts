@@ -7,6 +7,10 @@
  * Page outline, with the hooks tests and readers can query:
  *
  * - `<h1>`: `numaflow-soak: <before> → <after>`;
+ * - `<section id="verdict">` when there is provenance: with a recorded verdict, class
+ *   `verdict failed|insufficient|passed` and `data-outcome`, a `p.verdict-summary` and, per
+ *   failed or no-data line, `li.finding.<fail|no-data>[data-check]` with its measured
+ *   figure; without one, `p.no-verdict` saying "No soak verdict recorded";
  * - `<section id="risks">`: `li.risk.critical` / `li.risk.warning` (with `data-code`), or
  *   `p.no-risks` saying "No risk flags";
  * - `<table id="totals">`: a `tr[data-key]` per measure (`pods`, `cpu-requests`, ...,
@@ -23,7 +27,7 @@
  */
 import type { Amounts } from '../capacity/pods';
 import { Bytes, Cpu } from '../plan/quantity';
-import type { UsageStats } from './provenance';
+import { verdictOutcome, type Provenance, type UsageStats } from './provenance';
 import type { ContainerRow, DiffReport, Risk, TotalsView } from './report';
 import type { ObjectDiff } from './semantic';
 
@@ -450,6 +454,32 @@ function usageFigure(row: ContainerRow, index: number): string {
 // Sections
 // ---------------------------------------------------------------------------------------
 
+/**
+ * The verdict of the soak the sizes were measured on, as the provenance records it: the
+ * outcome in the heading and, for each line that failed or had no data, the check and its
+ * measured figure; a note when the provenance has no verdict (without provenance, the
+ * document leaves the section out).
+ */
+function verdictSection(provenance: Pick<Provenance, 'verdict'>): string {
+  const v = provenance.verdict;
+  if (!v) return `<section id="verdict" aria-label="Soak verdict">\n<h2>Soak verdict</h2>\n<p class="no-verdict">No soak verdict recorded with the observed usage</p>\n</section>`;
+  const outcome = verdictOutcome(v);
+  const window = `${v.window.start} to ${v.window.end}`;
+  const heading = { failed: 'FAILED', insufficient: 'TOO LITTLE DATA', passed: 'passed' }[outcome];
+  const summary = {
+    failed: `The sizes were measured on a soak that FAILED its verdict, judged over ${window}: a run that did not hold up is no basis for sizes.`,
+    insufficient: `The sizes were measured on a soak whose verdict had too little data, judged over ${window}: nothing shows that the run held up.`,
+    passed: `The sizes were measured on a soak that passed its verdict: ${v.checks} checks, judged over ${window}.`,
+  }[outcome];
+  const items = v.lines
+    .map((l) => `<li class="finding ${l.status}" data-check="${esc(l.check)}"><code>${esc(l.check)}</code> <span class="status">${l.status === 'fail' ? 'fail' : 'no data'}</span> ${esc(l.measured)}</li>`)
+    .join('\n');
+  return (
+    `<section id="verdict" class="verdict ${outcome}" data-outcome="${outcome}" aria-label="Soak verdict">\n<h2>Soak verdict: ${esc(heading)}</h2>\n` +
+    `<p class="verdict-summary">${esc(summary)}</p>\n${items ? `<ul>\n${items}\n</ul>\n` : ''}</section>`
+  );
+}
+
 /** The risk flags, critical first (the report's order), or a plain "No risk flags". */
 function risksSection(risks: readonly Risk[]): string {
   if (risks.length === 0) {
@@ -612,7 +642,14 @@ h3 { font-size: 16px; margin: 20px 0 8px; }
 h3 .workload, h3 .replicas { font-weight: normal; color: var(--muted); font-size: 13px; margin-left: 8px; }
 .meta { color: var(--muted); margin: 0; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
-#risks ul { list-style: none; padding: 0; margin: 0; }
+#risks ul, #verdict ul { list-style: none; padding: 0; margin: 0; }
+#verdict .verdict-summary { padding: 8px 12px; border-left: 6px solid; border-radius: 4px; margin: 0 0 6px; }
+#verdict.failed .verdict-summary { background: #fee2e2; border-color: var(--crit); color: #7f1d1d; font-weight: 600; }
+#verdict.insufficient .verdict-summary { background: #fef3c7; border-color: var(--warn); color: #78350f; }
+#verdict.passed .verdict-summary { background: #dcfce7; border-color: #16a34a; }
+#verdict.failed h2 { color: var(--crit); }
+.finding { padding: 4px 12px; } .finding .status { color: var(--muted); margin: 0 4px; }
+.no-verdict { color: var(--muted); margin: 0; }
 .risk { padding: 10px 12px; margin: 6px 0; border-radius: 4px; border-left: 6px solid; }
 .risk.critical { background: #fee2e2; border-color: var(--crit); color: #7f1d1d; font-weight: 600; font-size: 15px; }
 .risk.warning { background: #fef3c7; border-color: var(--warn); color: #78350f; }
@@ -693,6 +730,7 @@ export function renderHtml(report: DiffReport): string {
     '<body>',
     '<main>',
     `<header>\n<h1>${esc(title)}</h1>\n<p class="meta">${esc(meta)}</p>\n</header>`,
+    ...(report.provenance ? [verdictSection(report.provenance)] : []),
     risksSection(report.risks),
     totalsSection(report),
     containersSection(report.containers),

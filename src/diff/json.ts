@@ -42,8 +42,21 @@
  *                              { path, before?, after? }; before absent means the field is
  *                              added, after absent means it is removed; values as in the
  *                              manifests, quantities as written there
- *   provenance?     { source, window: { start, end, stepSeconds } } when observations were
- *                   given
+ *   provenance?     { source, window: { start, end, stepSeconds }, verdict? } when
+ *                   observations were given
+ *                     verdict?  the soak verdict `recommend --write` ran on the same data
+ *                               (absent in provenance files written before it did):
+ *                               passed           false when a check failed
+ *                               insufficientData a check had no data or the window was
+ *                                                too short to judge
+ *                               window           { start, end, stepSeconds } judged
+ *                               checks           how many checks were judged
+ *                               lines            the failed and no-data lines, in the
+ *                                                verdict's order: { check, status: "fail" |
+ *                                                "no-data", measured }; [] on a pass
+ *                             A verdict that did not pass also raises a risk:
+ *                             "soak-verdict-failed" (critical) or
+ *                             "soak-verdict-insufficient" (warning).
  */
 import type { ContainerRow, DiffReport } from './report';
 import type { FieldChange, ObjectDiff } from './semantic';
@@ -96,6 +109,18 @@ function objectJson(o: ObjectDiff): unknown {
   };
 }
 
+function provenanceJson(p: NonNullable<DiffReport['provenance']>): unknown {
+  const v = p.verdict;
+  const verdict = v && {
+    passed: v.passed,
+    insufficientData: v.insufficientData,
+    window: { start: v.window.start, end: v.window.end, stepSeconds: v.window.stepSeconds },
+    checks: v.checks,
+    lines: v.lines.map((l) => ({ check: l.check, status: l.status, measured: l.measured })),
+  };
+  return { source: p.source, window: p.window, ...optional('verdict', verdict) };
+}
+
 /** The report as the JSON document described above. */
 export function reportJson(report: DiffReport): Record<string, unknown> {
   return {
@@ -113,7 +138,7 @@ export function reportJson(report: DiffReport): Record<string, unknown> {
     containers: report.containers.map(containerJson),
     risks: report.risks.map((r) => ({ code: r.code, severity: r.severity, message: r.message })),
     objects: report.objects.map(objectJson),
-    ...optional('provenance', report.provenance && { source: report.provenance.source, window: report.provenance.window }),
+    ...optional('provenance', report.provenance && provenanceJson(report.provenance)),
   };
 }
 

@@ -1,14 +1,15 @@
 /**
  * The diff report as Markdown for a pull-request comment: what a reviewer must see comes
- * first and always survives the size cap (headline, whether the buffer service is
- * replaced or deleted, risk flags, totals); then the container table; then one
+ * first and always survives the size cap (headline, the verdict of the soak the sizes
+ * came from when the provenance records one, whether the buffer service is replaced or
+ * deleted, risk flags, totals); then the container table; then one
  * collapsible block of field changes per object. GitHub refuses comments over 65,536
  * characters, so the text is kept under `maxChars` by dropping object blocks from the end
  * first, then container rows; the JSON and HTML artifacts always hold everything.
  */
 import type { Amounts } from '../capacity/pods';
 import { Bytes, Cpu } from '../plan/quantity';
-import type { UsageStats } from './provenance';
+import { findingText, verdictOutcome, type UsageStats } from './provenance';
 import { HOURS_PER_MONTH, type ContainerRow, type DiffReport, type Risk, type TotalsView } from './report';
 import type { ObjectDiff } from './semantic';
 
@@ -122,6 +123,26 @@ function bufferNames(report: DiffReport, statuses: readonly ObjectDiff['status']
 }
 
 /**
+ * The line saying what the soak the sizes came from was worth, when the provenance records
+ * its verdict: failed (with each failed line and its measured figure), too little data, or
+ * passed. Every figure and check name is data, so it is escaped like a table cell.
+ */
+function verdictLine(report: DiffReport): string | undefined {
+  const v = report.provenance?.verdict;
+  if (!v) return undefined;
+  const window = cell(`${v.window.start} to ${v.window.end}`);
+  const lines = v.lines.map((l) => cell(findingText(l))).join('; ');
+  switch (verdictOutcome(v)) {
+    case 'failed':
+      return `⚠️ **sized from a soak that FAILED its verdict**: ${lines} (judged over ${window}).`;
+    case 'insufficient':
+      return `⚠️ **sized from a soak whose verdict had too little data**: ${lines || 'the window was too short to judge'} (judged over ${window}).`;
+    case 'passed':
+      return `✅ sized from a soak that passed its verdict (${v.checks} checks, ${window}).`;
+  }
+}
+
+/**
  * The one line saying whether the buffer service (which holds in-flight data) is replaced
  * or deleted, naming each one, or that it is not.
  */
@@ -166,7 +187,7 @@ function riskLines(risks: readonly Risk[]): string[] {
   return [
     head,
     '',
-    ...risks.map((r) => `- ${MARKER[r.severity]} **${r.severity}** \`${r.code}\`: ${escapeHtml(r.message)}`),
+    ...risks.map((r) => `- ${MARKER[r.severity]} **${r.severity}** \`${r.code}\`: ${cell(r.message)}`),
   ];
 }
 
@@ -266,7 +287,10 @@ function containerTable(report: DiffReport): ContainerTable {
   const [head, rule, ...body] = table(header, align, rows);
   const intro = ['#### Containers', ''];
   const p = report.provenance;
-  if (p) intro.push(`Observed in ${cell(p.source)} from ${cell(p.window.start)} to ${cell(p.window.end)}${windowLength(p.window.start, p.window.end)}, every ${p.window.stepSeconds}s.`, '');
+  if (p) {
+    const noVerdict = p.verdict ? '' : ' No soak verdict recorded with it.';
+    intro.push(`Observed in ${cell(p.source)} from ${cell(p.window.start)} to ${cell(p.window.end)}${windowLength(p.window.start, p.window.end)}, every ${p.window.stepSeconds}s.${noVerdict}`, '');
+  }
   return { intro, header: [head, rule], rows: body };
 }
 
@@ -329,7 +353,21 @@ function reproduceLine(report: DiffReport, reproduce: string | undefined): strin
  */
 export function renderMarkdown(report: DiffReport, options: MarkdownOptions = {}): string {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
-  const summary = [headline(report), '', bufferLine(report), '', ...riskLines(report.risks), '', overviewLine(report), '', '#### Totals', '', ...totalsTable(report)].join('\n');
+  const verdict = verdictLine(report);
+  const summary = [
+    headline(report),
+    '',
+    ...(verdict ? [verdict, ''] : []),
+    bufferLine(report),
+    '',
+    ...riskLines(report.risks),
+    '',
+    overviewLine(report),
+    '',
+    '#### Totals',
+    '',
+    ...totalsTable(report),
+  ].join('\n');
   const containers = containerTable(report);
   const blocks = detailBlocks(report);
   const reproduce = reproduceLine(report, options.reproduce);

@@ -33,9 +33,26 @@ const observation = z.strictObject({
     })
     .optional(),
 });
+const window = z.strictObject({ start: z.string(), end: z.string(), stepSeconds: z.number().positive() });
+/**
+ * `verdict` (SoakVerdictRecord): the soak verdict `recommend --write` ran before writing.
+ * Optional, so files written before the gate still load; when present, every key is
+ * required and `passed`/`insufficientData` must agree with the lines they summarize.
+ */
+const verdict = z
+  .strictObject({
+    passed: z.boolean(),
+    insufficientData: z.boolean(),
+    window,
+    checks: z.number().int().nonnegative(),
+    lines: z.array(z.strictObject({ check: z.string().min(1), status: z.enum(['fail', 'no-data']), measured: z.string() })),
+  })
+  .refine((v) => v.passed === !v.lines.some((l) => l.status === 'fail'), { message: 'passed must be false exactly when a line has status "fail"' })
+  .refine((v) => v.insufficientData || !v.lines.some((l) => l.status === 'no-data'), { message: 'a line with status "no-data" needs insufficientData: true' });
 const provenanceSchema = z.strictObject({
   source: z.string().min(1),
-  window: z.strictObject({ start: z.string(), end: z.string(), stepSeconds: z.number().positive() }),
+  window,
+  verdict: verdict.optional(),
   containers: z.record(z.string(), observation),
 });
 

@@ -25,10 +25,55 @@ export interface ContainerObservation {
   readonly series?: { readonly t: readonly number[]; readonly cpu?: readonly number[]; readonly memory?: readonly number[] };
 }
 
+/** A verdict line that did not pass: a check that failed, or one that had no data. */
+export interface VerdictFinding {
+  /** The check, e.g. `oom-kills` (the checks are listed in src/recommend/verdict.ts). */
+  readonly check: string;
+  readonly status: 'fail' | 'no-data';
+  /** What the check measured, with its unit, e.g. `1 container(s) OOM-killed (batch-cat/udf 1)`. */
+  readonly measured: string;
+}
+
+/**
+ * The soak verdict (`numaflow-soak verdict`) that `recommend --write` ran on the same data
+ * (plan, source, names, window and target) before writing the sizes. A verdict that failed
+ * or had too little data is only written with `--allow-failed-soak`, and the reports then
+ * say so and raise a risk flag.
+ */
+export interface SoakVerdictRecord {
+  /** No line failed. False exactly when `lines` holds a `fail`. */
+  readonly passed: boolean;
+  /** A required line had no data, or the window was too short to judge. True when `lines` holds a `no-data`. */
+  readonly insufficientData: boolean;
+  /** The window judged: the recommendation's, after the warm-up. */
+  readonly window: { readonly start: string; readonly end: string; readonly stepSeconds: number };
+  /** How many checks were judged (skipped ones not counted). */
+  readonly checks: number;
+  /** The failed and no-data lines, in the verdict's order; empty when every check passed or warned. */
+  readonly lines: readonly VerdictFinding[];
+}
+
 export interface Provenance {
   /** The data source, e.g. a Prometheus URL or `embedded:seed-soak`. */
   readonly source: string;
   readonly window: { readonly start: string; readonly end: string; readonly stepSeconds: number };
+  /** The soak's verdict when the sizes were written; absent in files written before the gate. */
+  readonly verdict?: SoakVerdictRecord;
   /** Keyed by the container's plan path, e.g. `pipeline.batchMap.udf`. */
   readonly containers: Readonly<Record<string, ContainerObservation>>;
+}
+
+/** How a recorded verdict came out; a failed line wins over missing data, as in `verdict`'s exit code. */
+export function verdictOutcome(v: SoakVerdictRecord): 'failed' | 'insufficient' | 'passed' {
+  if (!v.passed) return 'failed';
+  return v.insufficientData ? 'insufficient' : 'passed';
+}
+
+/**
+ * A verdict line as one phrase of plain text, for reports and messages (each renderer
+ * escapes it): `oom-kills: 1 container(s) OOM-killed (batch-cat/udf 1)`, or
+ * `latency (no data): no forwarder_processing_time data`.
+ */
+export function findingText(f: VerdictFinding): string {
+  return `${f.check}${f.status === 'no-data' ? ' (no data)' : ''}: ${f.measured}`;
 }

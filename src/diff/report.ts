@@ -8,7 +8,7 @@ import { VARIANT_LABEL } from '../constructs/pod-settings';
 import { planTotals, podGroups, type Amounts } from '../capacity/pods';
 import { sizedContainers, type Workload } from '../plan/containers';
 import type { NodeShape, SoakPlan } from '../plan/schema';
-import type { ContainerObservation, Provenance } from './provenance';
+import { findingText, verdictOutcome, type ContainerObservation, type Provenance, type SoakVerdictRecord } from './provenance';
 import { diffManifests, type Manifest, type ObjectDiff } from './semantic';
 
 /** Hours in an average month (365 × 24 / 12), for cost per month. */
@@ -63,7 +63,8 @@ export interface DiffReport {
   readonly objects: readonly ObjectDiff[];
   /** True when any object differs. */
   readonly changed: boolean;
-  readonly provenance?: Pick<Provenance, 'source' | 'window'>;
+  /** Where the observations came from and, when recorded, the soak's verdict on them. */
+  readonly provenance?: Pick<Provenance, 'source' | 'window' | 'verdict'>;
 }
 
 export interface ReportOptions {
@@ -135,11 +136,25 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The risk flags a reviewer must not miss, most severe first. */
-export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly ObjectDiff[], rows: readonly ContainerRow[]): Risk[] {
+/**
+ * The risk flags a reviewer must not miss, most severe first. `verdict` is the soak verdict
+ * the after side's sizes were written with (from its provenance): sizes from a soak that
+ * failed it are flagged critical, from one without enough data to judge a warning.
+ */
+export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly ObjectDiff[], rows: readonly ContainerRow[], verdict?: SoakVerdictRecord): Risk[] {
   const risks: Risk[] = [];
   const add = (severity: RiskSeverity, code: string, message: string) => risks.push({ severity, code, message });
   const [x, y] = [before.buffer, after.buffer];
+
+  if (verdict && verdictOutcome(verdict) !== 'passed') {
+    const judged = `judged over ${verdict.window.start} to ${verdict.window.end}`;
+    const lines = verdict.lines.map(findingText).join('; ');
+    if (verdictOutcome(verdict) === 'failed') {
+      add('critical', 'soak-verdict-failed', `the sizes were measured on a soak that FAILED its verdict (${lines}; ${judged}): a run that did not hold up is no basis for sizes; fix the soak and right-size from a passing one`);
+    } else {
+      add('warning', 'soak-verdict-insufficient', `the sizes were measured on a soak whose verdict had too little data (${lines || 'the window was too short'}; ${judged}): nothing shows that the run held up`);
+    }
+  }
 
   if (before.namespace !== after.namespace || x.name !== y.name) {
     add('critical', 'buffer-replaced', `the buffer service moves from ${before.namespace}/${x.name} to ${after.namespace}/${y.name}: a new one is created and the old one, with its in-flight data, is deleted`);
@@ -194,9 +209,14 @@ export function buildReport(before: ReportSide, after: ReportSide, options: Repo
     nodeShape: { name: shape.name, cpu: shape.cpu.toString(), memory: shape.memory.toString(), ...(price !== undefined ? { pricePerHour: price } : {}) },
     totals: { before: totalsView(before.plan, shape, price), after: totalsView(after.plan, shape, price) },
     containers,
-    risks: findRisks(before.plan, after.plan, objects, containers),
+    risks: findRisks(before.plan, after.plan, objects, containers, options.provenance?.verdict),
     objects,
     changed: objects.some((o) => o.status !== 'unchanged'),
-    ...(options.provenance ? { provenance: { source: options.provenance.source, window: options.provenance.window } } : {}),
+    ...(options.provenance ? { provenance: provenanceSummary(options.provenance) } : {}),
   };
+}
+
+/** What the report keeps of the provenance besides the per-container observations. */
+function provenanceSummary(p: Provenance): Pick<Provenance, 'source' | 'window' | 'verdict'> {
+  return { source: p.source, window: p.window, ...(p.verdict ? { verdict: p.verdict } : {}) };
 }

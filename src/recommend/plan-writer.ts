@@ -16,11 +16,15 @@
  * Both files are written whole or not at all: to a temporary file in the same folder, then
  * renamed over the target. The edited stack is checked with the plan loader first; an
  * invalid result is refused and neither file changes.
+ *
+ * Given the soak's verdict on the same data, it records it in the provenance, and refuses
+ * to write at all when that verdict failed or had too little data, unless told to
+ * (`allowFailedSoak`): sizes measured on a run that did not hold up are not sizes.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument, Scalar, YAMLMap, type Document } from 'yaml';
-import type { Provenance } from '../diff/provenance';
+import { findingText, verdictOutcome, type Provenance, type SoakVerdictRecord } from '../diff/provenance';
 import { loadStackText, PLAN_KEY, PROJECT, type LoadedPlan } from '../plan/load';
 import { Bytes, Cpu } from '../plan/quantity';
 import type { ResourceList } from '../plan/schema';
@@ -40,6 +44,10 @@ export interface WriteOptions {
   readonly provenanceFile?: string;
   /** The variant that was soaked, named in the header (default `soak`). */
   readonly soakedVariant?: string;
+  /** The soak's verdict on the same data, recorded in the provenance file. */
+  readonly verdict?: SoakVerdictRecord;
+  /** Write even when `verdict` failed or had too little data (`--allow-failed-soak`); it is recorded either way. */
+  readonly allowFailedSoak?: boolean;
 }
 
 export interface WriteResult {
@@ -59,16 +67,24 @@ export function defaultProvenanceFile(stackFile: string): string {
 
 /**
  * Edits the stack file and writes the provenance, atomically.
- * @throws PlanWriteError when the recommendation has too little data or the edited stack is invalid.
+ * @throws PlanWriteError when the recommendation has too little data, the soak's verdict
+ *   failed or had too little data (unless `allowFailedSoak`), or the edited stack is invalid.
  */
 export function writeRecommendation(stackFile: string, recommendation: Recommendation, options: WriteOptions = {}): WriteResult {
   if (recommendation.insufficientData) {
     throw new PlanWriteError(`not writing ${stackFile}: too little data (${recommendation.reasons.join('; ')})`);
   }
+  const verdict = options.verdict;
+  if (verdict && verdictOutcome(verdict) !== 'passed' && !options.allowFailedSoak) {
+    const what = verdictOutcome(verdict) === 'failed' ? 'FAILED its verdict' : 'had too little data for a verdict';
+    // Too little data without a line to name: the window was too short to judge.
+    const why = verdict.lines.map(findingText).join('; ') || `window ${verdict.window.start} to ${verdict.window.end}`;
+    throw new PlanWriteError(`not writing ${stackFile}: the soak ${what} (${why}); allowFailedSoak writes it anyway`);
+  }
   const provenanceFile = options.provenanceFile ?? defaultProvenanceFile(stackFile);
   const before = fs.readFileSync(stackFile, 'utf8');
   const { text, changed } = renderRecommendedStack(before, recommendation, path.basename(stackFile), options);
-  const json = provenanceJson(recommendation.provenance);
+  const json = provenanceJson(verdict ? { ...recommendation.provenance, verdict } : recommendation.provenance);
   const staged: Array<[string, string]> = [];
   try {
     for (const [target, content] of [
@@ -158,7 +174,14 @@ export function provenanceJson(p: Provenance): string {
         ];
       }),
   );
-  const ordered = { source: p.source, window: { start: p.window.start, end: p.window.end, stepSeconds: p.window.stepSeconds }, containers };
+  const verdict = p.verdict && {
+    passed: p.verdict.passed,
+    insufficientData: p.verdict.insufficientData,
+    window: { start: p.verdict.window.start, end: p.verdict.window.end, stepSeconds: p.verdict.window.stepSeconds },
+    checks: p.verdict.checks,
+    lines: p.verdict.lines.map((l) => ({ check: l.check, status: l.status, measured: l.measured })),
+  };
+  const ordered = { source: p.source, window: { start: p.window.start, end: p.window.end, stepSeconds: p.window.stepSeconds }, ...(verdict ? { verdict } : {}), containers };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 

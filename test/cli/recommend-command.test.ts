@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
+import { soakGateMessage } from '../../src/cli/recommend-command';
+import { readProvenanceFile } from '../../src/diff/provenance-file';
 import { capture, tempDir, tempProject } from '../support/diff';
+import { ROOT } from '../support/synth';
 
 /** The embedded dataset unless the call names its source (or asks for help). */
 const withSource = (argv: string[]) => (argv.some((a) => ['--prometheus-url', '--scenario', '--embedded', '--help'].includes(a)) ? argv : ['--embedded', ...argv]);
@@ -62,7 +65,8 @@ describe('numaflow-soak recommend', () => {
     const { code, stdout } = await recommend('--embedded', '--format', 'json', '--quiet');
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc)).toEqual(['schemaVersion', 'source', 'window', 'names', 'target', 'insufficientData', 'reasons', 'policy', 'containers', 'replicas', 'partitions', 'volume']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'source', 'window', 'names', 'target', 'insufficientData', 'reasons', 'policy', 'containers', 'replicas', 'partitions', 'volume', 'verdict']);
+    expect(doc.verdict).toEqual({ passed: true, insufficientData: false, window: doc.window, checks: 11, lines: [] });
     expect(doc.schemaVersion).toBe(1);
     expect(doc.insufficientData).toBe(false);
     const udf = doc.containers.find((c: { path: string }) => c.path === 'pipeline.batchMap.udf');
@@ -127,10 +131,18 @@ describe('numaflow-soak recommend', () => {
     expect(second.stderr).toMatch(/\(0 values changed\)/);
     expect(fs.readFileSync(file, 'utf8')).toBe(yaml);
     expect(fs.readFileSync(provenance, 'utf8')).toBe(json);
-    // The diff report reads the provenance back without complaint.
+    // The steady soak passed its verdict, and the provenance records it.
+    const window = { start: '2025-07-01T00:10:00Z', end: '2025-07-06T00:00:00Z', stepSeconds: 60 };
+    expect(readProvenanceFile(provenance).verdict).toEqual({ passed: true, insufficientData: false, window, checks: 11, lines: [] });
+    // The diff report reads the provenance back without complaint, and says the soak passed.
     const diff = await capture(() => main(['diff', '--root', root, '--format', 'json']));
     expect(diff.stderr).not.toContain('provenance');
-    expect(JSON.parse(diff.stdout).provenance.source).toBe('embedded:soak-steady-5d-120s-seed1817');
+    const doc = JSON.parse(diff.stdout);
+    expect(doc.provenance.source).toBe('embedded:soak-steady-5d-120s-seed1817');
+    expect(doc.provenance.verdict).toEqual({ passed: true, insufficientData: false, window, checks: 11, lines: [] });
+    expect(doc.risks.map((r: { code: string }) => r.code)).not.toContain('soak-verdict-failed');
+    const markdown = await capture(() => main(['diff', '--root', root]));
+    expect(markdown.stdout.split('\n')[2]).toBe('✅ sized from a soak that passed its verdict (11 checks, 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z).');
   });
 
   it('sizes from a non-default policy given on the command line', async () => {
@@ -163,7 +175,132 @@ describe('numaflow-soak recommend', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('usage: numaflow-soak recommend [options]');
     expect(help.stdout).toContain('--prometheus-url <url>');
-    expect(help.stdout).toContain('exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 6 too little data');
+    expect(help.stdout).toContain(
+      'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)',
+    );
+    expect(help.stdout).toContain('--allow-failed-soak');
+  });
+});
+
+/**
+ * A temporary project holding this project's stack files and committed provenance, and a
+ * snapshot of every byte under its stacks/ (file names included), to show nothing was written.
+ */
+function gatedProject(): { root: string; snapshot: () => Record<string, string> } {
+  const root = tempProject();
+  const stacks = path.join(root, 'stacks');
+  fs.copyFileSync(path.join(ROOT, 'stacks', 'Pulumi.rightsized.provenance.json'), path.join(stacks, 'Pulumi.rightsized.provenance.json'));
+  const snapshot = () => Object.fromEntries(fs.readdirSync(stacks).sort().map((f) => [f, fs.readFileSync(path.join(stacks, f), 'utf8')]));
+  return { root, snapshot };
+}
+
+/** What each failing embedded scenario fails on: the refusal and every report name these lines. */
+const FAILED_SCENARIOS = [
+  ['oom', [/^restarts: 1 \(batch-cat\/udf 1\)$/, /^oom-kills: 1 container\(s\) OOM-killed \(batch-cat\/udf 1\)$/]],
+  ['backpressure', [/^back-pressure: [\d,]+ buffer-full write attempt\(s\)$/]],
+] as const;
+
+describe('the verdict gate on recommend --write', () => {
+  it.each(FAILED_SCENARIOS)('refuses to write after the %s soak failed its verdict: exit 5, the failing lines and the flag named, nothing written', async (scenario, failing) => {
+    const { root, snapshot } = gatedProject();
+    const before = snapshot();
+    const { code, stdout, stderr } = await recommend('--scenario', scenario, '--write', '--root', root, '--quiet');
+    expect(code).toBe(5);
+    expect(snapshot()).toEqual(before);
+    const lines = stderr.split('\n');
+    expect(lines[0]).toBe('numaflow-soak recommend: not writing: the soak FAILED its verdict (2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z):');
+    const named = lines.filter((l) => l.startsWith('  - ')).map((l) => l.slice(4));
+    expect(named).toHaveLength(failing.length);
+    failing.forEach((pattern, i) => expect(named[i]).toMatch(pattern));
+    expect(stderr).toContain('or pass --allow-failed-soak to write anyway\n');
+    expect(stderr).not.toContain('wrote');
+    // The recommendation still prints, the failed verdict first.
+    expect(stdout.split('\n')[2]).toMatch(/^⚠️ \*\*The soak FAILED its verdict\*\*, so these sizes come from a run that did not hold up: /);
+  });
+
+  it('prints the recommendation without --write, saying first that the soak failed its verdict (exit 0)', async () => {
+    const { code, stdout } = await recommend('--scenario', 'oom', '--quiet');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe('### numaflow-soak recommend: 8 container(s) resized');
+    expect(lines[2]).toBe(
+      '⚠️ **The soak FAILED its verdict**, so these sizes come from a run that did not hold up: restarts: 1 (batch-cat/udf 1); oom-kills: 1 container(s) OOM-killed (batch-cat/udf 1). `--write` refuses these sizes without `--allow-failed-soak`; `numaflow-soak verdict` shows every check.',
+    );
+    expect(lines[4]).toMatch(/^Data: /);
+    const json = JSON.parse((await recommend('--scenario', 'oom', '--quiet', '--format', 'json')).stdout);
+    expect(json.verdict).toMatchObject({ passed: false, insufficientData: false, checks: 11, lines: [{ check: 'restarts', status: 'fail' }, { check: 'oom-kills', status: 'fail' }] });
+  });
+
+  it.each(FAILED_SCENARIOS)('writes after the %s soak with --allow-failed-soak, and the provenance, the diff and its risk flag say the soak FAILED', async (scenario, failing) => {
+    const { root } = gatedProject();
+    const { code, stderr } = await recommend('--scenario', scenario, '--write', '--allow-failed-soak', '--root', root, '--quiet');
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^numaflow-soak recommend: the soak FAILED its verdict \(2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z\); writing anyway \(--allow-failed-soak\), and the provenance records it:\n/);
+    expect(stderr).toMatch(/\nwrote .*Pulumi\.rightsized\.yaml \(\d+ values? changed\) and .*Pulumi\.rightsized\.provenance\.json\n$/);
+
+    const verdict = readProvenanceFile(path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json')).verdict!;
+    expect(verdict).toMatchObject({ passed: false, insufficientData: false, window: { start: '2025-07-01T00:10:00Z', end: '2025-07-06T00:00:00Z', stepSeconds: 60 }, checks: 11 });
+    expect(verdict.lines).toHaveLength(failing.length);
+    failing.forEach((pattern, i) => {
+      expect(verdict.lines[i].status).toBe('fail');
+      expect(`${verdict.lines[i].check}: ${verdict.lines[i].measured}`).toMatch(pattern);
+    });
+
+    // The diff's Markdown: the failed verdict under the headline, before any number; a critical risk flag.
+    const diff = await capture(() => main(['diff', '--root', root]));
+    const lines = diff.stdout.split('\n');
+    expect(lines[0]).toBe('### numaflow-soak: soak → rightsized');
+    expect(lines[2]).toMatch(/^⚠️ \*\*sized from a soak that FAILED its verdict\*\*: /);
+    for (const l of verdict.lines) expect(lines[2]).toContain(`${l.check}: ${l.measured}`);
+    expect(lines[2]).toContain('(judged over 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z).');
+    expect(diff.stdout).toMatch(/^- 🛑 \*\*critical\*\* `soak-verdict-failed`: the sizes were measured on a soak that FAILED its verdict \(/m);
+    expect(diff.stdout.indexOf(lines[2])).toBeLessThan(diff.stdout.indexOf('#### Totals'));
+    expect((await capture(() => main(['diff', '--root', root, '--fail-on-risk']))).code).toBe(3);
+  });
+
+  it('says the soak FAILED in report.json and the HTML report too', async () => {
+    const { root } = gatedProject();
+    expect((await recommend('--scenario', 'oom', '--write', '--allow-failed-soak', '--root', root, '--quiet')).code).toBe(0);
+    const outdir = path.join(tempDir(), 'dist');
+    const { code } = await capture(() => main(['report', '--root', root, '--outdir', outdir]));
+    expect(code).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8'));
+    expect(doc.provenance.verdict).toMatchObject({
+      passed: false,
+      insufficientData: false,
+      lines: [
+        { check: 'restarts', status: 'fail', measured: '1 (batch-cat/udf 1)' },
+        { check: 'oom-kills', status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)' },
+      ],
+    });
+    expect(doc.risks[0]).toMatchObject({ code: 'soak-verdict-failed', severity: 'critical' });
+    const html = fs.readFileSync(path.join(outdir, 'report.html'), 'utf8');
+    expect(html).toContain('<section id="verdict" class="verdict failed" data-outcome="failed" aria-label="Soak verdict">\n<h2>Soak verdict: FAILED</h2>');
+    expect(html).toContain('<li class="finding fail" data-check="oom-kills"><code>oom-kills</code> <span class="status">fail</span> 1 container(s) OOM-killed (batch-cat/udf 1)</li>');
+    expect(html).toContain('<li class="risk critical" data-code="soak-verdict-failed">');
+  });
+
+  it('exits 6 with --namespace wrong-ns --write, writing nothing', async () => {
+    const { root, snapshot } = gatedProject();
+    const before = snapshot();
+    const { code, stderr } = await recommend('--namespace', 'wrong-ns', '--write', '--root', root, '--quiet');
+    expect(code).toBe(6);
+    expect(stderr).toMatch(/^numaflow-soak recommend: too little data, nothing recommended or written:\n/);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('names the lines without data, or the short window, when the verdict has too little data', () => {
+    const window = { start: '2025-07-01T00:10:00Z', end: '2025-07-06T00:00:00Z', stepSeconds: 60 };
+    const noData = { passed: true, insufficientData: true, window, checks: 11, lines: [{ check: 'latency', status: 'no-data' as const, measured: 'no forwarder_processing_time data' }] };
+    expect(soakGateMessage(noData, false)).toBe(
+      "numaflow-soak recommend: not writing: the soak's verdict had too little data (2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z):\n" +
+        '  - latency (no data): no forwarder_processing_time data\n' +
+        'sizes measured on a run that did not hold up are no basis for the plan: fix the soak and run it again (`numaflow-soak verdict` shows every check), or pass --allow-failed-soak to write anyway\n',
+    );
+    expect(soakGateMessage({ ...noData, lines: [] }, true)).toBe(
+      "numaflow-soak recommend: the soak's verdict had too little data (2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z); writing anyway (--allow-failed-soak), and the provenance records it:\n" +
+        '  - the window 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z is too short to judge\n',
+    );
   });
 });
 

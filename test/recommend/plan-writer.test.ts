@@ -13,15 +13,21 @@ import { defaultDataset } from '../../src/recommend/dataset';
 import { EmbeddedSource } from '../../src/recommend/embedded';
 import { PlanWriteError, provenanceJson, renderRecommendedStack, writeRecommendation } from '../../src/recommend/plan-writer';
 import { recommendPlan, type Recommendation } from '../../src/recommend/recommend';
+import { soakVerdict, verdictRecord } from '../../src/recommend/verdict';
+import type { SoakVerdictRecord } from '../../src/diff/provenance';
 import { tempProject } from '../support/diff';
 
 const soak = loadStackFile(stackFile('soak')).plan;
 let recommendation: Recommendation;
+/** The verdict `recommend --write` runs first, on the same data: the steady soak passes. */
+let verdict: SoakVerdictRecord;
 
 beforeAll(async () => {
   const dataset = defaultDataset();
   // The window `recommend --embedded` uses: the dataset after the default 10-minute warm-up.
-  recommendation = await recommendPlan({ plan: soak, source: new EmbeddedSource(dataset), window: { start: dataset.start + 600, end: dataset.end, stepSeconds: 60 } });
+  const window = { start: dataset.start + 600, end: dataset.end, stepSeconds: 60 };
+  recommendation = await recommendPlan({ plan: soak, source: new EmbeddedSource(dataset), window });
+  verdict = verdictRecord(await soakVerdict({ plan: soak, source: new EmbeddedSource(dataset), window }));
 });
 
 /**
@@ -167,7 +173,32 @@ describe('writing the rightsized stack', () => {
     const { text, changed } = renderRecommendedStack(committed, recommendation, 'Pulumi.rightsized.yaml');
     expect(changed).toEqual([]);
     expect(text).toBe(committed);
-    expect(provenanceJson(recommendation.provenance)).toBe(fs.readFileSync(path.join(path.dirname(stackFile('rightsized')), 'Pulumi.rightsized.provenance.json'), 'utf8'));
+    // The committed provenance records the verdict the steady soak passed.
+    expect(verdict).toEqual({ passed: true, insufficientData: false, window: recommendation.window, checks: 11, lines: [] });
+    expect(provenanceJson({ ...recommendation.provenance, verdict })).toBe(fs.readFileSync(path.join(path.dirname(stackFile('rightsized')), 'Pulumi.rightsized.provenance.json'), 'utf8'));
+  });
+
+  it('records the verdict in the provenance, after the window and before the containers', () => {
+    const p = project();
+    writeRecommendation(p.file, recommendation, { verdict });
+    const text = fs.readFileSync(p.provenance, 'utf8');
+    expect(text).toContain('\n  },\n  "verdict": {\n    "passed": true,\n    "insufficientData": false,\n    "window": {');
+    expect(text.indexOf('"verdict"')).toBeLessThan(text.indexOf('"containers"'));
+    expect(readProvenanceFile(p.provenance).verdict).toEqual(verdict);
+  });
+
+  it('refuses to write after a failed or undecided verdict unless allowed, and records it when allowed', () => {
+    const p = project();
+    const failed: SoakVerdictRecord = { ...verdict, passed: false, lines: [{ check: 'oom-kills', status: 'fail', measured: '1 container(s) OOM-killed (batch-cat/udf 1)' }] };
+    expect(() => writeRecommendation(p.file, recommendation, { verdict: failed })).toThrow(
+      /^not writing .*Pulumi\.rightsized\.yaml: the soak FAILED its verdict \(oom-kills: 1 container\(s\) OOM-killed \(batch-cat\/udf 1\)\); allowFailedSoak writes it anyway$/,
+    );
+    const undecided: SoakVerdictRecord = { ...verdict, insufficientData: true, lines: [{ check: 'latency', status: 'no-data', measured: 'no forwarder_processing_time data' }] };
+    expect(() => writeRecommendation(p.file, recommendation, { verdict: undecided })).toThrow('the soak had too little data for a verdict (latency (no data): no forwarder_processing_time data)');
+    expect(fs.readFileSync(p.file, 'utf8')).toBe(p.before);
+    expect(fs.existsSync(p.provenance)).toBe(false);
+    writeRecommendation(p.file, recommendation, { verdict: failed, allowFailedSoak: true });
+    expect(readProvenanceFile(p.provenance).verdict).toEqual(failed);
   });
 
   it('leaves both files untouched, and no temporary file, when the result would be an invalid plan', () => {
