@@ -13,6 +13,7 @@ import { SideError } from '../diff/sides';
 import { PlanError } from '../plan/load';
 import { CliError } from './args';
 import { diffCommand } from './diff-command';
+import { doctorCommand } from './doctor-command';
 import { EXIT } from './exit-codes';
 import { recommendCommand } from './recommend-command';
 import { reportCommand } from './report-command';
@@ -34,6 +35,10 @@ commands:
   verdict   judge the soak (restarts, OOM kills, errors, throughput, latency, back-pressure,
             memory trend); exit 0 passed, 5 failed, 6 too little data, 4 data source
             unavailable, 1 error
+  doctor    check that the data source holds every series verdict and recommend need
+            (per family and pod group: series, time covered, scrape interval; the likely
+            cause of each one missing; the Numaflow version); exit 0 all there, 6 something
+            missing, 4 data source unavailable, 1 error
   help      this text
 
 Run numaflow-soak <command> --help for a command's options.
@@ -45,6 +50,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => number | Pr
   synth: synthCommand,
   recommend: recommendCommand,
   verdict: verdictCommand,
+  doctor: doctorCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

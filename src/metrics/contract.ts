@@ -91,6 +91,14 @@ const cadvisor = (name: string, type: MetricType) =>
 
 /** The table. Keep it sorted by name. */
 const TABLE = [
+  family(
+    'build_info',
+    'gauge',
+    ['component', 'component_name', 'version', 'platform', ...SERVICE_MONITOR_TARGET],
+    'pipeline daemon, container `numa` (HTTPS 4327, ServiceMonitor)',
+    'numaflow v1.8.3 pkg/metrics/metrics.go BuildInfo; pkg/daemon/server/daemon_server.go sets it to 1 at start with component="daemon", component_name = the pipeline, version and platform from version.go GetVersion',
+    false,
+  ),
   cadvisor('container_cpu_cfs_periods_total', 'counter'),
   cadvisor('container_cpu_cfs_throttled_periods_total', 'counter'),
   family(

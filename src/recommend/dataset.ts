@@ -34,7 +34,11 @@
  * - user containers (udf, monitor) are native sidecars: their restarts and termination
  *   reasons are `kube_pod_init_container_*` series;
  * - termination-reason series exist only once a termination happened, as in ksm.
+ *
+ * The daemon serves `pipeline_processing_lag` and `build_info` (the Numaflow version the
+ * metrics reveal, `numaflow-soak doctor`), with the ServiceMonitor's target labels.
  */
+import { NUMAFLOW_VERSION } from '../numaflow/versions';
 
 /**
  * - steady: the seed soak, passing every check after the warm-up;
@@ -855,7 +859,7 @@ function addNumaflowPodSeries(ctx: Context, namespace: string, pipeline: string,
   addHistogram(ctx, grid, { ...base, partition_name: partition ?? vertex.name }, vertex, pod);
 }
 
-/** The daemon's target labels (ServiceMonitor on `{pipeline}-daemon-svc`, port `tcp`) and `pipeline_processing_lag`. */
+/** The daemon's target labels (ServiceMonitor on `{pipeline}-daemon-svc`, port `tcp`), `pipeline_processing_lag` and `build_info`. */
 function addDaemonSeries(ctx: Context, namespace: string, pipeline: string, pod: string): void {
   const grid = scrapeGrid(ctx, `daemon/${pod}`);
   const service = `${pipeline}-daemon-svc`;
@@ -871,6 +875,9 @@ function addDaemonSeries(ctx: Context, namespace: string, pipeline: string, pod:
     lag[j] = round(max(0, ms));
   }
   addSeries(ctx, 'pipeline_processing_lag', { ...target, pipeline }, grid, 'gauge', lag);
+  // Set once at start (pkg/daemon/server/daemon_server.go): component, the pipeline's name, the release and its platform.
+  const build = { component: 'daemon', component_name: pipeline, version: NUMAFLOW_VERSION, platform: 'linux/amd64' };
+  addSeries(ctx, 'build_info', { ...target, ...build }, grid, 'gauge', new Float64Array(grid.length).fill(1));
 }
 
 /**

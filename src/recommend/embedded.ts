@@ -23,6 +23,7 @@
  *   of `forwarder_write_total{vertex=sink}`, `sum by (reason) (increase(forwarder_drop_total[window]))`
  * - backlog: at hourly points, `sum(max by (buffer) (last_over_time(isb_jetstream_buffer_pending[5m])))`
  *   and `max(last_over_time(pipeline_processing_lag[5m]))`
+ * - inventory: series counts, label values, first/last step with data and the scrape interval (inventory.ts)
  *
  * "[window]" is the whole window, (start, end], evaluated at end. Series with container ""
  * or "POD" are never selected; series of the same pod and container from several jobs are
@@ -47,7 +48,10 @@ import type {
   Series,
   TimeWindow,
   VertexThroughput,
+  InventoryEntry,
+  InventoryQuery,
 } from './metrics';
+import { inventoryOfSeries } from './inventory';
 import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, quantile, rateAt, type Bucket } from './stats';
 
 /** The range of `rate(…[5m])` and the lookback of `last_over_time(…[5m])`, in seconds. */
@@ -258,6 +262,11 @@ export class EmbeddedSource implements MetricsSource {
     const lagSeries = this.series(metric('pipeline_processing_lag')).filter((s) => s.labels.namespace === namespace && s.labels.pipeline === pipeline);
     const lagMs = hours.map((h) => maxAt(lagSeries, (s) => lastOver(s, h, RATE_RANGE_SECONDS)));
     return { pending: { t: hours, values: pending }, lagMs: { t: hours, values: lagMs } };
+  }
+
+  async inventory(queries: readonly InventoryQuery[], window: TimeWindow): Promise<InventoryEntry[]> {
+    checkWindow(window);
+    return queries.map((q) => inventoryOfSeries(this.series(q.metric).filter((s) => q.matchers.every((m) => matchesLabels(m, s.labels))), q.by, window));
   }
 
   // -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@
  */
 
 import { metric, type MetricName } from '../metrics/contract';
+import type { LabelMatcher } from '../metrics/matchers';
 
 /**
  * The data-plane error counters `errorCounts` reports, always all of them, and the label
@@ -140,9 +141,36 @@ export interface Backlog {
   readonly lagMs: Series;
 }
 
+/**
+ * One question of an inventory (`numaflow-soak doctor`): the series of one name that match
+ * every matcher (plus the source's own `--selector` matchers), and a label whose values
+ * are listed (`pod`, `buffer`, `version`). Semantics in inventory.ts.
+ */
+export interface InventoryQuery {
+  /** The series name as queried: a contract family, or a histogram's `_bucket`. */
+  readonly metric: string;
+  readonly matchers: readonly LabelMatcher[];
+  readonly by: string;
+}
+
+/** What an inventory found for one InventoryQuery, over the window (inventory.ts). */
+export interface InventoryEntry {
+  /** Series with at least one sample in (start, end]. */
+  readonly series: number;
+  /** The distinct values of the query's `by` label among them, sorted (`""` for series without it). */
+  readonly values: readonly string[];
+  /** Unix seconds: the first and last multiple of the window's step, within the window, with a sample in the step before it. */
+  readonly firstSeen?: number;
+  readonly lastSeen?: number;
+  /** Median scrape interval, seconds: median over series of the median over whole hours of 3600 s / samples in that hour. */
+  readonly scrapeIntervalSeconds?: number;
+}
+
 export interface MetricsSource {
   /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
   readonly description: string;
+  /** Series counts, label values, first and last sample and scrape interval, one entry per query, in order (inventory.ts). */
+  inventory(queries: readonly InventoryQuery[], window: TimeWindow): Promise<InventoryEntry[]>;
   cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]>;
   memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]>;
   memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]>;

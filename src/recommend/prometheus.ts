@@ -48,6 +48,8 @@ import {
   type BufferSelector,
   type ContainerSelector,
   type ErrorCounter,
+  type InventoryEntry,
+  type InventoryQuery,
   type MessageCounts,
   type PodSelector,
   type MetricsSource,
@@ -60,6 +62,7 @@ import {
   type VertexThroughput,
 } from './metrics';
 import { ERROR_COUNTERS } from './metrics';
+import { inOrder, inventoryExpression, inventoryFromResult } from './inventory';
 import { leastSquaresSlope, maxOf, quantile } from './stats';
 
 export interface PrometheusSourceOptions {
@@ -106,6 +109,8 @@ interface Grid {
 /** Prometheus refuses query_range answers of more than 11,000 points per series. */
 const MAX_RANGE_POINTS = 10_000;
 const RATE_RANGE = '5m';
+/** Inventory queries in flight at once (`numaflow-soak doctor` sends one per series family and pod group). */
+const INVENTORY_CONCURRENCY = 4;
 const HOUR = 3600;
 
 /** A PromQL string literal (Go escapes; JSON's are a subset). */
@@ -470,6 +475,15 @@ export class PrometheusSource implements MetricsSource {
       this.range(`max(last_over_time(${metric('pipeline_processing_lag')}{${this.pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`, grid, `processing lag ${pipeline}`),
     ]);
     return { pending: this.onGrid(pending[0], grid), lagMs: this.onGrid(lag[0], grid) };
+  }
+
+  /** One instant query per InventoryQuery (inventory.ts), at most INVENTORY_CONCURRENCY at a time. */
+  async inventory(queries: readonly InventoryQuery[], window: TimeWindow): Promise<InventoryEntry[]> {
+    gridOf(window);
+    return inOrder(queries, INVENTORY_CONCURRENCY, async (q) => {
+      const selector = `${q.metric}{${[...q.matchers.map(matcherText), this.extra.slice(1)].filter(Boolean).join(',')}}`;
+      return inventoryFromResult(await this.instant(inventoryExpression(selector, q.by, window), window.end, `inventory ${selector}`), q.by);
+    });
   }
 
   // ---- shared shapes -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * Every PromQL expression the project issues names only metrics and labels the metrics
  * contract (src/metrics/contract.ts) lists. The expressions are collected for real: the
- * recommender and the verdict run against a PrometheusSource whose HTTP calls are recorded
+ * recommender, the verdict and the doctor run against a PrometheusSource whose HTTP calls are recorded
  * (and answered with empty results), and the PrometheusRule expressions come from
  * soakAlerts() of both stack plans. Each is parsed by Prometheus's own grammar
  * (@prometheus-io/lezer-promql).
@@ -10,6 +10,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { soakAlerts } from '../../src/constructs/monitoring';
 import { contractFor, METRICS } from '../../src/metrics/contract';
 import { loadStackFile, stackFile } from '../../src/plan/load';
+import { soakDoctor } from '../../src/recommend/doctor';
 import { PrometheusSource } from '../../src/recommend/prometheus';
 import { recommendPlan } from '../../src/recommend/recommend';
 import { soakVerdict } from '../../src/recommend/verdict';
@@ -111,6 +112,14 @@ describe('the metrics contract', () => {
     for (const family of ['container_cpu_usage_seconds_total', 'kube_pod_init_container_status_restarts_total', 'isb_jetstream_isFull_total', 'forwarder_critical_error_total', 'up', 'kube_pod_info', 'pipeline_processing_lag']) {
       expect(named).toContain(family);
     }
+    expect(queries.flatMap(violations)).toEqual([]);
+  });
+
+  it('holds for every query doctor sends (the inventory of every needed family, and the namespace probes)', async () => {
+    const window = { start: 1751328600, end: 1751328000 + 5 * 86400, stepSeconds: 60 };
+    const queries = await recordedQueries((source) => soakDoctor({ plan: soak, source, window }));
+    expect(queries.length).toBeGreaterThan(50);
+    expect(queries.some((q) => q.includes('build_info{namespace="numaflow-soak",component="daemon",component_name="batch-map-soak"}'))).toBe(true);
     expect(queries.flatMap(violations)).toEqual([]);
   });
 

@@ -18,6 +18,8 @@ import type {
   Series,
   TimeWindow,
   VertexThroughput,
+  InventoryEntry,
+  InventoryQuery,
 } from '../../src/recommend/metrics';
 
 export const MiB = 1024 ** 2;
@@ -89,6 +91,11 @@ export function keyOf(sel: ContainerSelector): string {
 
 export class FakeSource implements MetricsSource {
   readonly description = 'fake:policy-test';
+
+  /** The policy tests take no inventory: every query finds nothing. */
+  async inventory(queries: readonly InventoryQuery[]): Promise<InventoryEntry[]> {
+    return queries.map(() => ({ series: 0, values: [] }));
+  }
   readonly calls: string[] = [];
   readonly containers: Record<string, FakeContainer>;
 
