@@ -14,8 +14,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { SoakChart } from '../src/constructs/soak-chart';
-import { DEPLOYMENT_KEYS, NUMAFLOW_INSTALL_URL, PROMETHEUS_STACK_CHART, type DeploymentSettings } from '../src/plan/deployment';
-import { checkConfigKeys, formatFindings, parseDeployment, parsePlan, PLAN_KEY, PROJECT, type LoadedPlan } from '../src/plan/load';
+import { NUMAFLOW_INSTALL_URL, PROMETHEUS_STACK_CHART, type DeploymentSettings } from '../src/plan/deployment';
+import { formatFindings, parseStackConfig, PLAN_KEY, PROJECT, type LoadedPlan } from '../src/plan/load';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
@@ -35,29 +35,26 @@ export interface StackInputs {
 }
 
 /**
- * Reads and validates the stack's config: unknown keys of this project, the plan, and the
- * deployment settings. Throws the loader's PlanError before any resource is registered.
+ * Reads and validates the stack's config with the loader `cdk8s synth` and the commands use
+ * (parseStackConfig): unknown keys of this project, the deployment settings, the plan.
+ * Throws the loader's PlanError before any resource is registered.
  */
 export function readStackInputs(stack: string): StackInputs {
   const source = `stack ${stack} (stacks/Pulumi.${stack}.yaml)`;
-  const all = pulumi.runtime.allConfig();
-  checkConfigKeys(Object.keys(all), source);
-  const planText = all[`${PROJECT}:${PLAN_KEY}`];
-  // A missing plan is refused by parsePlan with "required, but missing".
-  const loaded = parsePlan(planText === undefined ? undefined : parseConfigValue(planText), source);
-  const raw: Record<string, unknown> = {};
-  for (const key of DEPLOYMENT_KEYS) {
-    const value = all[`${PROJECT}:${key}`];
-    if (value !== undefined) raw[key] = parseConfigValue(value);
-  }
-  return { loaded, settings: parseDeployment(raw, source) };
+  const config: Record<string, unknown> = { ...pulumi.runtime.allConfig() };
+  // Pulumi hands every value over as text, a structured one as JSON: only the plan is
+  // structured. The deployment settings stay text (a kubeconfig in JSON is still a
+  // kubeconfig; "true" and "false" are read as the loader reads them).
+  const planKey = `${PROJECT}:${PLAN_KEY}`;
+  if (typeof config[planKey] === 'string') config[planKey] = parseJson(config[planKey]);
+  const { settings, ...loaded } = parseStackConfig(config, source);
+  return { loaded, settings };
 }
 
-/** Pulumi hands config values over as strings; structured values and booleans are JSON. */
-function parseConfigValue(text: string): unknown {
+/** JSON text as its value, or the text itself when it is not JSON (the loader then names what it got). */
+function parseJson(text: string): unknown {
   try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' || typeof value === 'boolean' ? value : text;
+    return JSON.parse(text) as unknown;
   } catch {
     return text;
   }
@@ -102,9 +99,16 @@ export function checkBufferShrink(previous: unknown, next: number): void {
   }
 }
 
+/**
+ * The provider's settings. The kubeconfig holds credentials, so it is read as a secret
+ * (`Config.getSecret`): the provider gets a secret Output and Pulumi keeps it encrypted in
+ * the state, whether or not it was set with `--secret`. (runtime.allConfig(), which the
+ * loader checks it from, drops the secret flag.)
+ */
 function providerArgs(settings: DeploymentSettings): k8s.ProviderArgs {
+  const kubeconfig = settings.kubeconfig !== undefined ? new pulumi.Config(PROJECT).getSecret('kubeconfig') : undefined;
   return {
-    ...(settings.kubeconfig ? { kubeconfig: settings.kubeconfig } : {}),
+    ...(kubeconfig ? { kubeconfig } : {}),
     ...(settings.context ? { context: settings.context } : {}),
     ...(settings.renderYamlToDirectory ? { renderYamlToDirectory: settings.renderYamlToDirectory } : {}),
   };

@@ -8,6 +8,15 @@ import { DEPLOYMENT_KEYS, deploymentSettings } from './deployment';
 import { PLAN_KEY, PROJECT } from './load';
 import { soakPlan } from './schema';
 
+/** A value `pulumi config set --secret` wrote: encrypted, so any deployment key may hold it. */
+const ENCRYPTED_VALUE = {
+  type: 'object',
+  description: 'A value set with pulumi config set --secret: encrypted by the stack\'s secrets provider.',
+  required: ['secure'],
+  additionalProperties: false,
+  properties: { secure: { type: 'string' } },
+};
+
 export function stackConfigJsonSchema(): Record<string, unknown> {
   const plan = z.toJSONSchema(soakPlan, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
   delete plan.$schema;
@@ -34,7 +43,9 @@ export function stackConfigJsonSchema(): Record<string, unknown> {
             Object.entries(deploymentSettings.shape).map(([key, schema]) => {
               const json = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
               delete json.$schema;
-              return [`${PROJECT}:${key}`, json];
+              const { description, default: byDefault, ...plain } = json;
+              const values = Object.keys(plain).length === 1 && Array.isArray(plain.anyOf) ? plain.anyOf : [plain];
+              return [`${PROJECT}:${key}`, { description, ...(byDefault !== undefined ? { default: byDefault } : {}), anyOf: [...values, ENCRYPTED_VALUE] }];
             }),
           ),
         },

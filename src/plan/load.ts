@@ -1,12 +1,15 @@
 /**
  * Loading a plan: from a Pulumi stack file (the cdk8s app and the tools) or from an
- * already-read config value (the Pulumi program). Both paths end in `parsePlan`, which
- * checks the shape, turns quantities into value objects and runs the rules. Any error
- * refuses the whole plan with every problem listed by key path; nothing is built from it.
+ * already-read config value (the Pulumi program). Both paths end in `parseStackConfig`,
+ * which checks the deployment settings and the plan: `parsePlan` checks the shape, turns
+ * quantities into value objects and runs the rules. Any error refuses the whole plan with
+ * every problem listed by key path; nothing is built from it. Reading a file's text first
+ * refuses what would be lost or would not finish (size, YAML errors, duplicate keys, alias
+ * bombs), in time linear in the size of the file.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { DEPLOYMENT_KEYS, deploymentSettings, type DeploymentSettings } from './deployment';
 import { checkPlan, type Finding } from './rules';
@@ -19,16 +22,53 @@ export const PLAN_KEY = 'plan';
 /** Top-level keys Pulumi allows in a stack file. */
 const STACK_FILE_KEYS = ['config', 'encryptionsalt', 'environment', 'secretsprovider'];
 
-/** A plan refused: every error finding, with the file and key path it concerns. */
+/**
+ * The largest stack file the loader reads. A plan takes a few kilobytes; this leaves room
+ * for very large maps (100,000 env entries take about 3.5 MiB) and refuses, before parsing,
+ * text that could only exhaust memory.
+ */
+export const MAX_STACK_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * How far aliases (`*name`) may expand a stack file: yaml's `maxAliasCount`, here at yaml's
+ * own default, stated so it is not lost. A plan needs no aliases; an alias bomb ("billion
+ * laughs") expands a few lines into billions of nodes and is refused at once.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * A plan refused: every error finding, with the file and key path it concerns.
+ * @param subject what was refused, for the heading: `invalid <subject> in <source>`.
+ */
 export class PlanError extends Error {
   constructor(
     public readonly source: string,
     public readonly findings: readonly Finding[],
+    subject = 'plan',
   ) {
-    super(formatFindings(source, findings));
+    super(formatFindings(source, findings, subject));
     this.name = 'PlanError';
   }
 }
+
+/**
+ * Deployment settings refused (`numaflow-soak:protectBuffer`, `kubeconfig`, ...): they are
+ * not the plan, so the heading says `invalid deployment settings`. A PlanError, so every
+ * command reports it the same way (its message alone, exit 1).
+ */
+export class DeploymentSettingsError extends PlanError {
+  constructor(source: string, findings: readonly Finding[]) {
+    super(source, findings, 'deployment settings');
+    this.name = 'DeploymentSettingsError';
+  }
+}
+
+/**
+ * Numbers whose text in the stack file differs from how JavaScript prints their value
+ * (`.nan`, `1e3`, `99999999999999999999999`), by key path as findings name them
+ * (`numaflow-soak:plan.buffer.replicas`). Messages quote these as the user wrote them.
+ */
+export type WrittenNumbers = ReadonlyMap<string, { readonly text: string; readonly value: number }>;
 
 export interface LoadedPlan {
   readonly plan: SoakPlan;
@@ -38,16 +78,28 @@ export interface LoadedPlan {
   readonly source: string;
 }
 
+/** A stack's plan and its deployment settings, both checked. */
+export interface LoadedStack extends LoadedPlan {
+  readonly settings: DeploymentSettings;
+  /**
+   * Deployment keys whose value is encrypted in the stack file (`secure: v1:...`, what
+   * `pulumi config set --secret` writes). Only Pulumi can decrypt them, so outside the
+   * Pulumi program they are accepted unchecked and left out of `settings`; the program
+   * checks them once Pulumi has decrypted them.
+   */
+  readonly encryptedSettings: readonly string[];
+}
+
 /**
  * Parses and checks a raw plan value (what sits under `numaflow-soak:plan`).
  * @param source names the origin in messages, e.g. `stacks/Pulumi.soak.yaml`.
  * @throws PlanError listing every problem, errors only; warnings are returned.
  */
-export function parsePlan(raw: unknown, source: string): LoadedPlan {
+export function parsePlan(raw: unknown, source: string, numbers?: WrittenNumbers): LoadedPlan {
   const prefix = `${PROJECT}:${PLAN_KEY}`;
   const result = soakPlan.safeParse(raw, { reportInput: true, error: planErrorMap });
   if (!result.success) {
-    throw new PlanError(source, result.error.issues.map((issue) => issueToFinding(issue, prefix)));
+    throw new PlanError(source, result.error.issues.map((issue) => issueToFinding(issue, prefix, numbers)));
   }
   const findings = checkPlan(result.data).map((f) => ({ ...f, path: `${prefix}.${f.path}` }));
   const errors = findings.filter((f) => f.severity === 'error');
@@ -58,18 +110,46 @@ export function parsePlan(raw: unknown, source: string): LoadedPlan {
 /**
  * Parses the deployment settings from a stack's config values (keys without the project
  * prefix: `{ installNumaflow: true }`).
- * @throws PlanError naming each offending key.
+ * @throws DeploymentSettingsError naming each offending key.
  */
-export function parseDeployment(raw: Record<string, unknown>, source: string): DeploymentSettings {
+export function parseDeployment(raw: Record<string, unknown>, source: string, numbers?: WrittenNumbers): DeploymentSettings {
   const result = deploymentSettings.safeParse(raw, { reportInput: true, error: planErrorMap });
   if (result.success) return result.data;
-  throw new PlanError(
+  throw new DeploymentSettingsError(
     source,
     result.error.issues.map((issue) => {
-      const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? '');
-      return { rule: 'schema', severity: 'error' as const, path: `${PROJECT}:${key}`, message: issue.message };
+      const path = `${PROJECT}:${issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? '')}`;
+      return { rule: 'schema', severity: 'error' as const, path, message: asWritten(issue.message, numbers?.get(path)) };
     }),
   );
+}
+
+/**
+ * Checks a stack's config (the `config` mapping of a stack file, or the values Pulumi hands
+ * the program, structured ones parsed) and returns its plan and deployment settings. The
+ * one loader behind every reader: `cdk8s synth`, the commands, and the Pulumi program.
+ * Unknown keys of this project come first, then the deployment settings, then the plan.
+ * @throws PlanError (or its DeploymentSettingsError) listing every problem found at that step.
+ */
+export function parseStackConfig(config: Record<string, unknown>, source: string, numbers?: WrittenNumbers): LoadedStack {
+  checkConfigKeys(Object.keys(config), source);
+  const prefix = `${PROJECT}:`;
+  const raw: Record<string, unknown> = {};
+  const encryptedSettings: string[] = [];
+  for (const key of DEPLOYMENT_KEYS) {
+    const value = config[`${prefix}${key}`];
+    if (value === undefined) continue;
+    if (isEncrypted(value)) encryptedSettings.push(key);
+    else raw[key] = value;
+  }
+  const settings = parseDeployment(raw, source, numbers);
+  const loaded = parsePlan(config[`${prefix}${PLAN_KEY}`], source, numbers);
+  return { ...loaded, settings, encryptedSettings };
+}
+
+/** A value `pulumi config set --secret` wrote into a stack file: `{ secure: <ciphertext> }`. */
+function isEncrypted(value: unknown): boolean {
+  return isMapping(value) && Object.keys(value).length === 1 && typeof value.secure === 'string';
 }
 
 /**
@@ -93,11 +173,7 @@ export function checkConfigKeys(keys: readonly string[], source: string): void {
  * this project (a typo in `numaflow-soak:plan` must not go unnoticed).
  */
 export function readStackConfig(file: string): Record<string, unknown> {
-  const source = displayPath(file);
-  if (!fs.existsSync(file)) {
-    throw new PlanError(source, [{ rule: 'stack-file', severity: 'error', path: '(file)', message: `stack file not found: ${file}` }]);
-  }
-  return stackConfigFromText(fs.readFileSync(file, 'utf8'), source);
+  return readStackFile(file).config;
 }
 
 /**
@@ -106,12 +182,54 @@ export function readStackConfig(file: string): Record<string, unknown> {
  * @param source names the origin in messages, e.g. `stacks/Pulumi.soak.yaml@HEAD`.
  */
 export function stackConfigFromText(text: string, source: string): Record<string, unknown> {
+  return readStackText(text, source).config;
+}
+
+/** A stack file's `config` mapping, and the numbers in it as written. */
+interface StackText {
+  readonly config: Record<string, unknown>;
+  readonly numbers: WrittenNumbers;
+}
+
+function readStackFile(file: string): StackText {
+  const source = displayPath(file);
+  const fail = (message: string): never => {
+    throw new PlanError(source, [{ rule: 'stack-file', severity: 'error', path: '(file)', message }]);
+  };
+  if (!fs.existsSync(file)) fail(`stack file not found: ${file}`);
+  const size = fs.statSync(file).size;
+  if (size > MAX_STACK_FILE_BYTES) fail(tooLarge(size));
+  return readStackText(fs.readFileSync(file, 'utf8'), source);
+}
+
+/**
+ * Parses a stack file's text, refusing what would be lost or would not stop: text beyond
+ * MAX_STACK_FILE_BYTES, YAML errors (with line and column), duplicate keys (YAML keeps one
+ * of them silently), aliases expanding beyond MAX_ALIAS_COUNT, then a wrong layout.
+ */
+function readStackText(text: string, source: string): StackText {
   const fail = (p: string, message: string): never => {
     throw new PlanError(source, [{ rule: 'stack-file', severity: 'error', path: p, message }]);
   };
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) fail('(file)', `not valid YAML: ${doc.errors[0].message}`);
-  const top = doc.toJS() as unknown;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_STACK_FILE_BYTES) fail('(file)', tooLarge(bytes));
+  const lines = new LineCounter();
+  // Duplicate keys are found by inspectDocument: yaml's own check (uniqueKeys) compares every
+  // key of a map with every key before it, which is quadratic in the size of the map.
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    fail('(file)', `not valid YAML at ${position(lines, error.pos[0])}: ${error.message}`);
+  }
+  const inspected = inspectDocument(doc, lines);
+  if (inspected.findings.length > 0) throw new PlanError(source, inspected.findings);
+  let top: unknown;
+  try {
+    top = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError && /alias count/i.test(error.message))) throw error;
+    return fail('(file)', `refused: the aliases (*name) from ${inspected.firstAlias ?? 'the start'} on expand beyond ${MAX_ALIAS_COUNT} nodes, as an alias bomb ("billion laughs") does; write the values out instead`);
+  }
   if (!isMapping(top)) return fail('(file)', 'a stack file must be a mapping with a config key');
   for (const key of Object.keys(top)) {
     if (!STACK_FILE_KEYS.includes(key)) fail(key, `unknown top-level key; a Pulumi stack file allows ${STACK_FILE_KEYS.join(', ')}`);
@@ -120,31 +238,83 @@ export function stackConfigFromText(text: string, source: string): Record<string
   if (!isMapping(config)) return fail('config', 'required: a mapping of config keys');
   checkConfigKeys(Object.keys(config), source);
   if (!(`${PROJECT}:${PLAN_KEY}` in config)) fail(`config.${PROJECT}:${PLAN_KEY}`, 'required, but missing');
-  return config;
+  return { config, numbers: inspected.numbers };
 }
 
-/** Loads the plan of one stack file: `loadStackFile('stacks/Pulumi.soak.yaml')`. */
-export function loadStackFile(file: string): LoadedPlan {
-  const config = readStackConfig(file);
-  return parsePlan(config[`${PROJECT}:${PLAN_KEY}`], displayPath(file));
+function tooLarge(bytes: number): string {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `the stack file is ${mib(bytes)}; the loader reads at most ${mib(MAX_STACK_FILE_BYTES)} (a plan takes a few kilobytes)`;
 }
 
-/** Loads the plan of a stack file's text, with the same checks as `loadStackFile`. */
-export function loadStackText(text: string, source: string): LoadedPlan {
-  const config = stackConfigFromText(text, source);
-  return parsePlan(config[`${PROJECT}:${PLAN_KEY}`], source);
+/** `line 12, column 5` of an offset in the text. */
+function position(lines: LineCounter, offset: number): string {
+  const { line, col } = lines.linePos(offset);
+  return `line ${line}, column ${col}`;
 }
 
-/** Loads the deployment settings of one stack file. */
+/**
+ * One pass over a parsed stack file, in document order and linear in its size. It finds
+ * duplicate keys (each map's keys go into a Map, by the text YAML would turn them into) and
+ * aliases used before their anchor, notes the numbers written differently from how
+ * JavaScript prints them, and where the first alias is. Aliases are not followed. Key paths
+ * are named as findings name them: the config keys as they are
+ * (`numaflow-soak:plan.buffer.replicas`), list items as `[i]`.
+ */
+function inspectDocument(doc: Document, lines: LineCounter): { findings: Finding[]; numbers: Map<string, { text: string; value: number }>; firstAlias?: string } {
+  const findings: Finding[] = [];
+  const numbers = new Map<string, { text: string; value: number }>();
+  const anchors = new Set<string>();
+  let firstAlias: string | undefined;
+  const at = (node: unknown) => position(lines, (node as { range?: [number] } | null)?.range?.[0] ?? 0);
+  const problem = (path: string, message: string) => findings.push({ rule: 'stack-file', severity: 'error', path, message });
+
+  const visit = (node: unknown, path: string): void => {
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor !== undefined) anchors.add(anchor);
+    if (isAlias(node)) {
+      firstAlias ??= at(node);
+      if (!anchors.has(node.source)) problem(path, `alias *${node.source} at ${at(node)} has no anchor &${node.source} before it`);
+    } else if (isScalar(node)) {
+      if (typeof node.value === 'number' && node.source !== undefined && node.source !== String(node.value)) {
+        numbers.set(path, { text: node.source, value: node.value });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, `${path}[${i}]`));
+    } else if (isMap(node)) {
+      const seen = new Map<string, unknown>();
+      for (const { key, value } of node.items) {
+        const keyAnchor = (key as { anchor?: string } | null)?.anchor;
+        if (keyAnchor !== undefined) anchors.add(keyAnchor);
+        // As yaml's toJS names a key: a scalar by its value (null as ''), anything else by its text.
+        const name = isScalar(key) ? (key.value === null ? '' : String(key.value)) : String(key ?? '');
+        // The config keys are named without `config.`, as parsePlan and parseDeployment name them.
+        const child = path === '' || path === 'config' ? name : `${path}.${name}`;
+        const first = seen.get(name);
+        if (first === undefined) seen.set(name, key);
+        else problem(child, `duplicate key at ${at(key)}, first at ${at(first)}; YAML would keep only one of them`);
+        visit(value, child);
+      }
+    }
+  };
+  visit(doc.contents, '');
+  return { findings, numbers, ...(firstAlias !== undefined ? { firstAlias } : {}) };
+}
+
+/** Loads the plan and deployment settings of one stack file: `loadStackFile('stacks/Pulumi.soak.yaml')`. */
+export function loadStackFile(file: string): LoadedStack {
+  const { config, numbers } = readStackFile(file);
+  return parseStackConfig(config, displayPath(file), numbers);
+}
+
+/** Loads the plan and deployment settings of a stack file's text, with the same checks as `loadStackFile`. */
+export function loadStackText(text: string, source: string): LoadedStack {
+  const { config, numbers } = readStackText(text, source);
+  return parseStackConfig(config, source, numbers);
+}
+
+/** Loads the deployment settings of one stack file (the plan is checked too). */
 export function loadStackDeployment(file: string): DeploymentSettings {
-  const config = readStackConfig(file);
-  const prefix = `${PROJECT}:`;
-  const raw = Object.fromEntries(
-    Object.entries(config)
-      .filter(([key]) => key.startsWith(prefix) && key !== `${prefix}${PLAN_KEY}`)
-      .map(([key, value]) => [key.slice(prefix.length), value]),
-  );
-  return parseDeployment(raw, displayPath(file));
+  return loadStackFile(file).settings;
 }
 
 /** The stack file of a variant: `stacks/Pulumi.<variant>.yaml` under the project root. */
@@ -167,18 +337,38 @@ export function projectRoot(): string {
   return dir;
 }
 
-export function formatFindings(source: string, findings: readonly Finding[]): string {
+export function formatFindings(source: string, findings: readonly Finding[], subject = 'plan'): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
-  const head = errors > 0 ? `invalid plan in ${source} (${errors} error${errors === 1 ? '' : 's'}):` : `plan ${source}:`;
+  const head = errors > 0 ? `invalid ${subject} in ${source} (${errors} error${errors === 1 ? '' : 's'}):` : `${subject} ${source}:`;
   return [head, ...findings.map((f) => `  - ${f.severity === 'warning' ? 'warning: ' : ''}${f.path}: ${f.message}`)].join('\n');
 }
 
-function issueToFinding(issue: z.core.$ZodIssue, prefix: string): Finding {
+function issueToFinding(issue: z.core.$ZodIssue, prefix: string, numbers?: WrittenNumbers): Finding {
   const keyPath = issue.path.reduce<string>(
     (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`),
     prefix,
   );
-  return { rule: 'schema', severity: 'error', path: keyPath, message: issue.message };
+  return { rule: 'schema', severity: 'error', path: keyPath, message: asWritten(issue.message, numbers?.get(keyPath)) };
+}
+
+/**
+ * A message about a number, quoting the number as the user wrote it: `got number null`
+ * (how JSON prints NaN) becomes `got .nan (not a number)`, `got number 1e+23` becomes
+ * `got 99999999999999999999999 (too large to be read exactly)`.
+ */
+function asWritten(message: string, written: { readonly text: string; readonly value: number } | undefined): string {
+  if (written === undefined) return message;
+  const { text, value } = written;
+  const note = Number.isNaN(value)
+    ? ' (not a number)'
+    : !Number.isFinite(value)
+      ? ' (infinite)'
+      : /^[-+]?\d+$/.test(text) && BigInt(text) !== BigInt(value)
+        ? ` (too large to be read exactly: it reads as ${value})`
+        : '';
+  const printed = JSON.stringify(value);
+  const got = message.includes(`got number ${printed}`) ? `got number ${printed}` : `got ${printed}`;
+  return message.split(got).join(`got ${text}${note}`);
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

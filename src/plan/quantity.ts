@@ -32,7 +32,7 @@ export class Cpu {
       return Cpu.millis(Number(cores[1]) * 1000 + Number(fraction));
     }
     throw new QuantityError(
-      `expected a CPU quantity such as 2, 0.5 or 500m (whole or fractional cores, or millicores), got ${JSON.stringify(input)}`,
+      `expected a CPU quantity such as 2, 0.5 or 500m (whole or fractional cores, or millicores), got ${shown(input)}`,
     );
   }
 
@@ -127,7 +127,7 @@ export class Bytes {
     const match = BYTES.exec(text);
     if (!match) {
       throw new QuantityError(
-        `expected a byte quantity such as 512Mi, 16Gi or 40G (binary Ki/Mi/Gi/Ti or decimal k/M/G/T suffix), got ${JSON.stringify(input)}`,
+        `expected a byte quantity such as 512Mi, 16Gi or 40G (binary Ki/Mi/Gi/Ti or decimal k/M/G/T suffix), got ${shown(input)}`,
       );
     }
     const [, whole, fraction = '', suffix = ''] = match;
@@ -135,11 +135,11 @@ export class Bytes {
     const scale = 10 ** fraction.length;
     const scaled = Number(whole + fraction) * multiplier;
     if (scaled % scale !== 0) {
-      throw new QuantityError(`${JSON.stringify(input)} is not a whole number of bytes`);
+      throw new QuantityError(`${shown(input)} is not a whole number of bytes`);
     }
     const bytes = scaled / scale;
     if (!Number.isSafeInteger(bytes)) {
-      throw new QuantityError(`${JSON.stringify(input)} is too large`);
+      throw new QuantityError(`${shown(input)} is too large`);
     }
     return new Bytes(bytes, suffix.endsWith('i') ? 'binary' : 'decimal');
   }
@@ -293,6 +293,11 @@ function suffixMultiplier(suffix: string): number {
   if (suffix === '') return 1;
   const entry = [...BINARY_SUFFIXES, ...DECIMAL_SUFFIXES].find(([s]) => s === suffix);
   return entry ? entry[1] : Number.NaN;
+}
+
+/** An input as messages quote it: text in quotes, a number as JavaScript prints it (`NaN`, not JSON's `null`). */
+function shown(input: string | number): string {
+  return typeof input === 'number' ? String(input) : JSON.stringify(input);
 }
 
 /** YAML numbers arrive as JS numbers; only plain non-negative decimals are quantities. */

@@ -49,6 +49,12 @@ describe('Cpu', () => {
     expect(() => Cpu.parse('4 cores')).toThrow('got "4 cores"');
   });
 
+  it('names NaN and Infinity as such, not as JSON prints them (null)', () => {
+    expect(() => Cpu.parse(Number.NaN)).toThrow(/got NaN$/);
+    expect(() => Cpu.parse(Number.POSITIVE_INFINITY)).toThrow(/got Infinity$/);
+    expect(() => Bytes.parse(Number.NaN)).toThrow(/got NaN$/);
+  });
+
   it('keeps sums and products canonical', () => {
     expect(Cpu.parse('500m').plus(Cpu.parse('1500m')).toString()).toBe('2');
     expect(Cpu.parse('1500m').times(2).toString()).toBe('3');

@@ -48,7 +48,9 @@ async function settle(registered: unknown[]): Promise<void> {
 
 /**
  * Runs the program for `stack` with `config`. `previousOutputs` are what the stack's last
- * update exported (read back through the program's self stack reference).
+ * update exported (read back through the program's self stack reference). `secretKeys` are
+ * the config keys set with `--secret`: the CLI decrypts them and lists them in
+ * PULUMI_CONFIG_SECRET_KEYS beside PULUMI_CONFIG, as setAllConfig's second argument does.
  */
 // Each run loads a fresh copy of the SDK, and each copy adds an exit listener.
 process.setMaxListeners(100);
@@ -57,12 +59,13 @@ export async function runStack(
   stack: string,
   config: Record<string, unknown>,
   previousOutputs: Record<string, unknown> = {},
+  secretKeys: readonly string[] = [],
 ): Promise<StackRun> {
   jest.resetModules();
   const pulumi = await import('@pulumi/pulumi');
   // The SDK keeps config in a process-wide store (what PULUMI_CONFIG fills at start-up);
   // setAllConfig replaces all of it, so each run sees exactly its stack's config.
-  pulumi.runtime.setAllConfig(configStrings(config));
+  pulumi.runtime.setAllConfig(configStrings(config), [...secretKeys]);
   const registered: Registered[] = [];
   await pulumi.runtime.setMocks(
     {

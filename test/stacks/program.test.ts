@@ -117,6 +117,14 @@ describe('a broken stack file', () => {
     expect(run.error?.message).toMatch(/numaflow-soak:installNumaflow: expected boolean/);
   });
 
+  test('refuses protectBuffer: "nope" as a deployment-setting error, as cdk8s synth and the commands do', async () => {
+    const run = await runStack('soak', { ...stackFileConfig('soak'), 'numaflow-soak:protectBuffer': 'nope' });
+    expect(run.error?.message).toBe(
+      'invalid deployment settings in stack soak (stacks/Pulumi.soak.yaml) (1 error):\n  - numaflow-soak:protectBuffer: expected boolean (true or false), got string "nope"',
+    );
+    expect(run.registered).toEqual([]);
+  });
+
   test('refuses a stack without a plan', async () => {
     const config = { ...stackFileConfig('soak') };
     delete config['numaflow-soak:plan'];
@@ -147,10 +155,69 @@ describe('deployment settings', () => {
     expect(provider?.inputs).toMatchObject({ context: 'kind-soak', renderYamlToDirectory: 'rendered' });
   });
 
+  test('reads "false" as pulumi config set writes it', async () => {
+    const run = await runStack('soak', { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': 'false', 'numaflow-soak:installPrometheusOperator': 'false' });
+    expect(run.error).toBeUndefined();
+    expect(run.registered.filter((r) => /ConfigFile|Release/.test(r.type))).toEqual([]);
+  });
+
   test('with protection off, the buffer service is not protected', async () => {
     const run = await runStack('rightsized', { ...stackFileConfig('rightsized'), 'numaflow-soak:protectBuffer': false });
     const isb = (run.deployment!.layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-soak', 'soak-isb');
     expect(await resolve(isb.apply((r) => (r as any).__protect))).toBeFalsy();
+  });
+});
+
+describe('the kubeconfig', () => {
+  /** A kubeconfig in JSON, as `kubectl config view --raw -o json` prints it, with a credential. */
+  const KUBECONFIG = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'soak', cluster: { server: 'https://127.0.0.1:6443' } }],
+    contexts: [{ name: 'soak', context: { cluster: 'soak', user: 'soak' } }],
+    'current-context': 'soak',
+    users: [{ name: 'soak', user: { token: 'secret-token' } }],
+  });
+  const KEY = 'numaflow-soak:kubeconfig';
+  /** A secret input as the engine receives it (and the mock sees it): wrapped, with Pulumi's secret signature. */
+  const secret = (value: string) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+  const providerKubeconfigs = (run: Awaited<ReturnType<typeof runStack>>) =>
+    Object.fromEntries(run.registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => [r.name, r.inputs.kubeconfig]));
+
+  test('reaches both providers as a secret when set with --secret', async () => {
+    const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: KUBECONFIG }, {}, [KEY]);
+    expect(run.error).toBeUndefined();
+    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG), 'numaflow-install': secret(KUBECONFIG) });
+  });
+
+  test('reaches the providers as a secret even when set in plain text', async () => {
+    const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: KUBECONFIG });
+    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG), 'numaflow-install': secret(KUBECONFIG) });
+  });
+
+  test('appears nowhere in plain text among the registered inputs', async () => {
+    const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: KUBECONFIG }, {}, [KEY]);
+    /** The value with every secret replaced by a marker: what would be stored in plain text. */
+    const plainPart = (value: unknown): unknown => {
+      if (typeof value !== 'object' || value === null) return value;
+      if ((value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return '[secret]';
+      return Array.isArray(value) ? value.map(plainPart) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainPart(v)]));
+    };
+    expect(JSON.stringify(run.registered.map((r) => r.inputs))).toContain('secret-token');
+    expect(JSON.stringify(run.registered.map((r) => plainPart(r.inputs)))).not.toContain('secret-token');
+  });
+
+  test('may be a path or YAML text as well as JSON text', async () => {
+    for (const kubeconfig of ['/home/soak/.kube/config', 'apiVersion: v1\nkind: Config\n']) {
+      const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: kubeconfig }, {}, [KEY]);
+      expect(run.error).toBeUndefined();
+      expect(providerKubeconfigs(run).kubernetes).toEqual(secret(kubeconfig));
+    }
+  });
+
+  test('is left to the provider (the ambient kubeconfig) when unset', async () => {
+    const run = await runStack('soak', stackFileConfig('soak'));
+    expect(providerKubeconfigs(run).kubernetes).toBe(process.env.KUBECONFIG);
   });
 });
 

@@ -26,6 +26,7 @@ interface Step {
   'continue-on-error'?: boolean;
 }
 interface Job {
+  environment?: string | { name: string; url?: string };
   permissions?: Record<string, string>;
   env?: Record<string, string>;
   steps: Step[];
@@ -45,6 +46,16 @@ function step(job: string, id: string): Step {
   return found;
 }
 const stepIndex = (job: string, s: Step) => workflow.jobs[job].steps.indexOf(s);
+
+/** The GitHub environment that holds the secrets and gates the job that reads them. */
+const PREVIEW_ENVIRONMENT = 'soak-preview';
+
+/** The secrets a part of the workflow names (`secrets.X` or `secrets['X']`), sorted. */
+function secretsOf(part: unknown): string[] {
+  const text = JSON.stringify(part);
+  const names = [...text.matchAll(/\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*\\?['"]([^'"\\]+))/g)].map((m) => m[1] ?? m[2]);
+  return [...new Set(names)].sort();
+}
 
 // ---------------------------------------------------------------------------------------
 // actionlint
@@ -151,6 +162,33 @@ describe('structure', () => {
     }
     const secretLines = source.split('\n').filter((l) => l.includes('secrets.'));
     for (const line of secretLines) expect(line).toMatch(/^\s+[A-Z_]+: \$\{\{ secrets\.[A-Z_]+( != '')? \}\}$/);
+  });
+
+  it('runs the job that reads secrets in the soak-preview environment, which can make a reviewer approve it', () => {
+    expect(workflow.jobs['pulumi-preview'].environment).toBe(PREVIEW_ENVIRONMENT);
+    // The README says how to set that environment up, and which secrets belong in it.
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain(`GitHub environment \`${PREVIEW_ENVIRONMENT}\``);
+    expect(readme).toMatch(/Required reviewers/);
+    for (const name of secretsOf(workflow.jobs['pulumi-preview'])) expect(readme).toContain(`\`${name}\``);
+  });
+
+  it('gives no secret to a job outside that environment: those run the pull request\'s code unreviewed', () => {
+    const { jobs, ...rest } = workflow;
+    expect(secretsOf(rest)).toEqual([]);
+    const ungated = Object.entries(jobs).filter(([, job]) => job.environment === undefined);
+    expect(ungated.map(([name]) => name).sort()).toEqual(['diff', 'test']);
+    for (const [name, job] of ungated) expect({ job: name, secrets: secretsOf(job) }).toEqual({ job: name, secrets: [] });
+    // The gated job reads exactly the documented secrets.
+    expect(secretsOf(workflow.jobs['pulumi-preview'])).toEqual(['NUMAFLOW_SOAK_KUBECONFIG', 'PULUMI_ACCESS_TOKEN', 'PULUMI_CONFIG_PASSPHRASE']);
+  });
+
+  it('the secrets check bites: a copy that hands a secret to the diff job, or drops the environment, is caught', () => {
+    const leaky = parse(source.replace("      FAIL_ON_RISK: ${{ vars.NUMAFLOW_SOAK_FAIL_ON_RISK == 'true' }}", "      FAIL_ON_RISK: ${{ vars.NUMAFLOW_SOAK_FAIL_ON_RISK == 'true' }}\n      TOKEN: ${{ secrets.PULUMI_ACCESS_TOKEN }}")) as Workflow;
+    expect(secretsOf(leaky.jobs.diff)).toEqual(['PULUMI_ACCESS_TOKEN']);
+    const ungated = parse(source.replace(`    environment: ${PREVIEW_ENVIRONMENT}\n`, '')) as Workflow;
+    expect(ungated.jobs['pulumi-preview'].environment).toBeUndefined();
+    expect(secretsOf(ungated.jobs['pulumi-preview']).length).toBeGreaterThan(0);
   });
 
   it('runs the tests, with the schema tests when the Numaflow CRDs can be had, and says so when not', () => {
