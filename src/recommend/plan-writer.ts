@@ -110,9 +110,11 @@ export function writeRecommendation(stackFile: string, recommendation: Recommend
  * @throws PlanWriteError when the edited plan is refused by the loader.
  */
 export function renderRecommendedStack(text: string, r: Recommendation, source: string, options: WriteOptions = {}): { text: string; changed: string[]; loaded: LoadedPlan } {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new PlanWriteError(`${source} is not valid YAML: ${doc.errors[0].message}`);
+  // The loader first: it refuses duplicate keys, alias bombs and oversized files in linear
+  // time, so yaml's own quadratic duplicate-key check (uniqueKeys) is not needed here.
   const original = loadOrFail(text, source, 'the stack file to update');
+  const doc = parseDocument(text, { uniqueKeys: false });
+  if (doc.errors.length > 0) throw new PlanWriteError(`${source} is not valid YAML: ${doc.errors[0].message}`);
   const filePlan = original.plan as unknown as Record<string, unknown>;
   const changed: string[] = [];
 
