@@ -33,21 +33,22 @@ test('synthesis writes one folder per variant, files numbered in apply order', (
     'soak/02-resourcequota-soak.k8s.yaml',
     'soak/03-limitrange-soak.k8s.yaml',
     'soak/04-priorityclass-numaflow-soak-buffer.k8s.yaml',
-    'soak/05-interstepbufferservice-soak-isb.k8s.yaml',
-    'soak/06-poddisruptionbudget-isbsvc-soak-isb-js.k8s.yaml',
-    'soak/07-pipeline-batch-map-soak.k8s.yaml',
-    'soak/08-podmonitor-batch-map-soak-vertices.k8s.yaml',
-    'soak/09-servicemonitor-soak-isb-jetstream.k8s.yaml',
-    'soak/10-servicemonitor-batch-map-soak-daemon.k8s.yaml',
-    'soak/11-prometheusrule-batch-map-soak-soak.k8s.yaml',
+    'soak/05-networkpolicy-isbsvc-soak-isb-js-ingress.k8s.yaml',
+    'soak/06-interstepbufferservice-soak-isb.k8s.yaml',
+    'soak/07-poddisruptionbudget-isbsvc-soak-isb-js.k8s.yaml',
+    'soak/08-pipeline-batch-map-soak.k8s.yaml',
+    'soak/09-podmonitor-batch-map-soak-vertices.k8s.yaml',
+    'soak/10-servicemonitor-soak-isb-jetstream.k8s.yaml',
+    'soak/11-servicemonitor-batch-map-soak-daemon.k8s.yaml',
+    'soak/12-prometheusrule-batch-map-soak-soak.k8s.yaml',
   ]);
-  expect(files.filter((f) => f.startsWith('rightsized/'))).toHaveLength(11);
+  expect(files.filter((f) => f.startsWith('rightsized/'))).toHaveLength(12);
 });
 
 test('the same plans synthesize byte-identical output', () => {
   const first = synthInto(tempDir());
   const second = synthInto(tempDir());
-  expect(Object.keys(first).length).toBe(22);
+  expect(Object.keys(first).length).toBe(24);
   expect(second).toEqual(first);
 });
 

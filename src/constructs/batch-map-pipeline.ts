@@ -9,8 +9,9 @@ import type { ContainerTemplate, PodTemplateFields, UserContainer } from '../num
 import { vertexPodLabels } from '../numaflow/labels';
 import { Pipeline, type JobTemplate, type PipelineLimits, type Scale, type Sink, type Vertex } from '../numaflow/pipeline';
 import { workerThreadsEnv } from '../numaflow/worker-threads';
-import type { ContainerResources, NumaContainer, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
-import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
+import type { ContainerResources, EnvValue, NumaContainer, PipelinePlan, ScalePlan, SinkPlan, VertexLimits } from '../plan/schema';
+import { envVars } from './env-vars';
+import { NO_API_TOKEN, placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
 
 export interface BatchMapPipelineProps {
   readonly namespace: string;
@@ -39,14 +40,23 @@ function numaTemplate(numa: NumaContainer): ContainerTemplate {
   };
 }
 
-function userContainer(image: string, resources: ContainerResources, env: Record<string, string> = {}): UserContainer {
-  const names = Object.keys(env).sort();
+interface UserContainerProps {
+  readonly image: string;
+  readonly resources: ContainerResources;
+  /** @default no variables */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** @default true */
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+function userContainer(props: UserContainerProps): UserContainer {
+  const env = envVars(props.env ?? {});
   return {
-    image,
+    image: props.image,
     imagePullPolicy: 'IfNotPresent',
-    ...(names.length > 0 ? { env: names.map((name) => ({ name, value: env[name] })) } : {}),
-    resources: resourceRequirements(resources),
-    securityContext: restrictedContainerSecurity(),
+    ...(env.length > 0 ? { env } : {}),
+    resources: resourceRequirements(props.resources),
+    securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: props.readOnlyRootFilesystem ?? true }),
   };
 }
 
@@ -77,7 +87,7 @@ function sink(plan: SinkPlan): Sink {
     case 'udsink': {
       // The plan rules guarantee a udsink container for this type.
       const udsink = plan.udsink!;
-      return { udsink: { container: userContainer(udsink.image, udsink.resources) } };
+      return { udsink: { container: userContainer(udsink) } };
     }
   }
 }
@@ -96,6 +106,7 @@ export class BatchMapPipeline extends Construct {
       metadata: { labels: { [VARIANT_LABEL]: props.variant } },
       ...placementFields(p.placement),
       securityContext: restrictedPodSecurity(),
+      ...NO_API_TOKEN,
       // Spread a vertex's replicas over nodes where possible, so one node loss takes few of them.
       affinity: {
         podAntiAffinity: {
@@ -127,6 +138,7 @@ export class BatchMapPipeline extends Construct {
       metadata: { labels: { [VARIANT_LABEL]: props.variant } },
       ...placementFields(p.placement),
       securityContext: restrictedPodSecurity(),
+      ...NO_API_TOKEN,
       containerTemplate: containerTemplate(p.job),
     };
 
@@ -148,7 +160,7 @@ export class BatchMapPipeline extends Construct {
       },
       {
         ...common(map.name, map.numa, map.scale, map.limits),
-        udf: { container: userContainer(map.image, map.udf, map.env) },
+        udf: { container: userContainer({ image: map.image, resources: map.udf, env: map.env, readOnlyRootFilesystem: map.readOnlyRootFilesystem }) },
         partitions: map.partitions,
       },
       {
@@ -180,6 +192,7 @@ export class BatchMapPipeline extends Construct {
             metadata: { labels: { [VARIANT_LABEL]: props.variant } },
             ...placementFields(p.placement),
             securityContext: restrictedPodSecurity(),
+            ...NO_API_TOKEN,
             containerTemplate: containerTemplate(p.daemon),
             initContainerTemplate: containerTemplate(p.daemon),
           },

@@ -11,7 +11,7 @@ import { InterStepBufferService } from '../numaflow/isbsvc';
 import { bufferLabels } from '../numaflow/labels';
 import { quantity } from '../numaflow/pod';
 import type { BufferPlan } from '../plan/schema';
-import { placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
+import { NO_API_TOKEN, placementFields, resourceRequirements, restrictedContainerSecurity, restrictedPodSecurity, VARIANT_LABEL } from './pod-settings';
 
 export interface JetStreamBufferProps {
   readonly namespace: string;
@@ -93,6 +93,7 @@ export class JetStreamBuffer extends Construct {
           },
           priorityClassName: props.priorityClassName,
           securityContext: restrictedPodSecurity({ writableVolumes: true }),
+          ...NO_API_TOKEN,
         },
       },
     });

@@ -7,6 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { SoakPlan } from '../plan/schema';
 import { BatchMapPipeline } from './batch-map-pipeline';
+import { BufferNetworkPolicy } from './buffer-network-policy';
 import { SoakCluster } from './cluster';
 import { JetStreamBuffer } from './jetstream-buffer';
 import { SoakMonitoring } from './monitoring';
@@ -24,12 +25,24 @@ export class SoakChart extends Chart {
   public readonly buffer: JetStreamBuffer;
   public readonly pipeline: BatchMapPipeline;
   public readonly monitoring: SoakMonitoring;
+  /** Admits only Numaflow's own clients to the buffer service; absent when `buffer.networkPolicy` is off. */
+  public readonly bufferNetworkPolicy?: BufferNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: SoakChartProps) {
     super(scope, id, { disableResourceNameHashes: true, labels: { [VARIANT_LABEL]: props.variant } });
     const { plan, variant } = props;
     this.plan = plan;
     this.cluster = new SoakCluster(this, 'cluster', { plan });
+    // Under the cluster construct, so it is applied with the namespace (the Pulumi program
+    // registers one layer per construct), before any JetStream pod exists.
+    if (plan.buffer.networkPolicy) {
+      this.bufferNetworkPolicy = new BufferNetworkPolicy(this.cluster, 'buffer-network-policy', {
+        namespace: plan.namespace,
+        bufferName: plan.buffer.name,
+        pipelineName: plan.pipeline.name,
+        ...(plan.monitoring.enabled ? { prometheus: plan.monitoring.prometheus } : {}),
+      });
+    }
     this.buffer = new JetStreamBuffer(this, 'buffer', {
       namespace: plan.namespace,
       buffer: plan.buffer,

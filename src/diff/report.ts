@@ -172,7 +172,18 @@ export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly O
   }
   if (compareVersions(y.version, x.version) < 0) add('critical', 'jetstream-downgrade', `JetStream version goes down from ${x.version} to ${y.version}`);
   if (x.encryption !== y.encryption) add('critical', 'buffer-encryption-toggled', `encryption at rest is turned ${y.encryption ? 'on' : 'off'}: Numaflow must recreate the buffer service`);
-  if (x.tls !== y.tls) add('warning', 'buffer-tls-toggled', `TLS to the buffer service is turned ${y.tls ? 'on' : 'off'}: every vertex reconnects`);
+  if (x.tls !== y.tls) {
+    // Numaflow v1.8.3: the TLS flag changes the JetStream pod template (GetStatefulSetSpec), so
+    // the StatefulSet rolls, and the buffer service's status config (TLSEnabled), so every vertex
+    // pod gets a new NUMAFLOW_ISBSVC_JETSTREAM_TLS_ENABLED and restarts; the client-port TLS
+    // block is written only when the server Secret is first created (createSecrets in
+    // pkg/reconciler/isbsvc/installer/jetstream.go), so an existing buffer service keeps the old one.
+    add(
+      'warning',
+      'buffer-tls-change',
+      `TLS to the buffer service is turned ${y.tls ? 'on' : 'off'}: the JetStream pods and every vertex pod restart, and Numaflow v1.8.3 rewrites the client TLS settings only when it creates the buffer service, so an existing one must be recreated (and the soak re-measured: TLS changes what a resize is compared against)`,
+    );
+  }
   for (const o of objects) {
     if (o.status === 'removed' && (o.ref.kind === 'InterStepBufferService' || o.ref.kind === 'Namespace')) {
       add('critical', 'buffer-deleted', `${o.ref.kind} ${o.ref.name} is deleted`);

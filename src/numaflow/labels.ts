@@ -28,6 +28,31 @@ export function bufferLabels(name: string): Record<string, string> {
   };
 }
 
+/**
+ * The pipeline daemon's pods: Numaflow v1.8.3 `Pipeline.GetDaemonDeploymentObj`
+ * (`pkg/apis/numaflow/v1alpha1/pipeline_types.go`) labels them part-of, managed-by
+ * `pipeline-controller`, component `daemon`, name `{pipeline}-daemon` and pipeline-name;
+ * these are the ones that do not repeat the pipeline name.
+ */
+export function daemonPodLabels(pipeline: string): Record<string, string> {
+  return daemonServiceLabels(pipeline);
+}
+
+/**
+ * The pods of the Jobs that create, delete and clean up a pipeline's buffers: Numaflow v1.8.3
+ * `buildISBBatchJob` (`pkg/reconciler/pipeline/controller.go`) labels them part-of, managed-by
+ * `pipeline-controller`, component `job` (`ComponentJob` in `pkg/apis/numaflow/v1alpha1/const.go`)
+ * and pipeline-name.
+ */
+export function bufferJobPodLabels(pipeline: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/component': 'job',
+    'app.kubernetes.io/managed-by': 'pipeline-controller',
+    ...PART_OF_NUMAFLOW,
+    'numaflow.numaproj.io/pipeline-name': pipeline,
+  };
+}
+
 /** The pipeline daemon's Service `{pipeline}-daemon-svc` (port `tcp`, HTTPS 4327). */
 export function daemonServiceLabels(pipeline: string): Record<string, string> {
   return {

@@ -34,6 +34,12 @@ export interface ContainerSecurityContext {
   readonly capabilities: { readonly drop: readonly string[] };
   readonly runAsNonRoot?: boolean;
   readonly seccompProfile?: SeccompProfile;
+  /**
+   * Only the container's volumes are writable. See src/constructs/pod-settings.ts for which
+   * containers Numaflow v1.8.3 lets us set it on and why they work with it.
+   * @default false (the kubelet's default)
+   */
+  readonly readOnlyRootFilesystem?: boolean;
 }
 
 export interface SeccompProfile {
@@ -92,12 +98,29 @@ export interface PodTemplateFields {
   readonly affinity?: Affinity;
   readonly priorityClassName?: string;
   readonly securityContext?: PodSecurityContext;
+  /**
+   * Whether the kubelet mounts the service account's API token. The template fills it only
+   * where the controller left it unset, which it always does (`AbstractPodTemplate.ApplyToPodSpec`).
+   * @default unset: the service account decides (a namespace's `default` account mounts it)
+   */
+  readonly automountServiceAccountToken?: boolean;
 }
 
-export interface EnvVar {
+/** A key of a Secret or a ConfigMap in the pod's namespace (core/v1 `SecretKeySelector`, `ConfigMapKeySelector`). */
+export interface KeySelector {
   readonly name: string;
-  readonly value: string;
+  readonly key: string;
+  /** @default false: the container does not start without it */
+  readonly optional?: boolean;
 }
+
+/** Where a variable's value comes from, read by the kubelet when it starts the container. */
+export type EnvVarSource = { readonly secretKeyRef: KeySelector; readonly configMapKeyRef?: never } | { readonly configMapKeyRef: KeySelector; readonly secretKeyRef?: never };
+
+/** A literal variable, or one the kubelet fills from a Secret or ConfigMap key. */
+export type EnvVar =
+  | { readonly name: string; readonly value: string; readonly valueFrom?: never }
+  | { readonly name: string; readonly valueFrom: EnvVarSource; readonly value?: never };
 
 /**
  * The settings Numaflow applies to the containers it creates itself (`numa`, `init`, the

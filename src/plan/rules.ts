@@ -8,7 +8,7 @@ import { JETSTREAM_VERSIONS } from '../numaflow/versions';
 import { CPU_REQUEST_ENV, threadsForCpu } from '../numaflow/worker-threads';
 import { distinctSizedContainers } from './containers';
 import { effectiveLimits, estimatedStreamBytesPerNode } from './derived';
-import type { SoakPlan } from './schema';
+import type { EnvValue, SoakPlan } from './schema';
 
 export type Severity = 'error' | 'warning';
 
@@ -52,6 +52,22 @@ function vertices(plan: SoakPlan) {
 function checkedContainers(plan: SoakPlan) {
   return [...distinctSizedContainers(plan), { path: 'pipeline.job', resources: plan.pipeline.job }];
 }
+
+/** A plan env value as written, for messages: the literal, or where the kubelet reads it. */
+function envText(value: EnvValue): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value.secretKeyRef) return `from Secret ${value.secretKeyRef.name} key ${value.secretKeyRef.key}`;
+  if (value.configMapKeyRef) return `from ConfigMap ${value.configMapKeyRef.name} key ${value.configMapKeyRef.key}`;
+  return JSON.stringify(value.value ?? '');
+}
+
+/** The literal of an env value, or undefined for a Secret or ConfigMap reference. */
+function envLiteral(value: EnvValue): string | undefined {
+  return typeof value === 'string' ? value : value.value;
+}
+
+/** Variable names that usually hold a credential. */
+const CREDENTIAL_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 
 function pinnedImageProblem(image: string): string | undefined {
   if (/@sha256:[a-f0-9]{64}$/.test(image)) return undefined;
@@ -335,8 +351,38 @@ export const RULES: readonly Rule[] = [
       const wanted = threads === undefined ? '' : ` (numa.workerThreads is ${threads})`;
       yield [
         `pipeline.batchMap.env.${CPU_REQUEST_ENV}`,
-        `${CPU_REQUEST_ENV}=${JSON.stringify(value)} in the udf env has no effect${wanted}: Numaflow v1.8.3 appends its own value after it in the udf container and sets numa's separately; to pin numa's worker threads set pipeline.batchMap.numa.workerThreads`,
+        `${CPU_REQUEST_ENV}=${envText(value)} in the udf env has no effect${wanted}: Numaflow v1.8.3 appends its own value after it in the udf container and sets numa's separately; to pin numa's worker threads set pipeline.batchMap.numa.workerThreads`,
       ];
+    },
+  },
+  {
+    id: 'env-credential-literal',
+    severity: 'warning',
+    description: 'A variable named like a credential has a literal value, which is written into the stack file, the manifests and the diff report; use secretKeyRef.',
+    *check(plan) {
+      for (const [name, value] of Object.entries(plan.pipeline.batchMap.env)) {
+        const literal = envLiteral(value);
+        if (literal !== undefined && literal !== '' && CREDENTIAL_NAME.test(name)) {
+          yield [
+            `pipeline.batchMap.env.${name}`,
+            `${name} looks like a credential but is a literal: it is written into the stack file, the manifests and the diff report; put it in a Secret and use { secretKeyRef: { name, key } }`,
+          ];
+        }
+      }
+    },
+  },
+  {
+    id: 'network-policy-prometheus-selector',
+    severity: 'warning',
+    description: 'With empty monitoring.prometheus.podLabels, the buffer service NetworkPolicy admits every pod of the Prometheus namespace to the exporter port.',
+    *check(plan) {
+      const { buffer, monitoring } = plan;
+      if (buffer.networkPolicy && monitoring.enabled && Object.keys(monitoring.prometheus.podLabels).length === 0) {
+        yield [
+          'monitoring.prometheus.podLabels',
+          `empty: the buffer service's NetworkPolicy admits every pod of namespace ${monitoring.prometheus.namespace} to the JetStream exporter (7777); name the Prometheus pods' labels`,
+        ];
+      }
     },
   },
   {

@@ -236,10 +236,107 @@ export const bufferPlan = strict({
   }).prefault({}),
   stream: streamSettings.prefault({}),
   consumer: consumerSettings.prefault({}),
-  tls: z.boolean().default(false).describe('TLS between clients and the JetStream nodes.'),
+  /**
+   * TLS on the JetStream client port (4222) and between the nodes (6222), with certificates
+   * Numaflow v1.8.3 generates itself; clients do not verify them (InsecureSkipVerify,
+   * `pkg/shared/clients/nats/nats_client.go`). Off in `soak`, as the seed soak ran it, so a
+   * resize is measured like for like. Changing it restarts the JetStream pods and every
+   * vertex pod (their NUMAFLOW_ISBSVC_JETSTREAM_TLS_ENABLED changes), and Numaflow writes the
+   * client-port TLS block only when it first creates the server Secret
+   * (`pkg/reconciler/isbsvc/installer/jetstream.go` createSecrets), so turning it on for an
+   * existing buffer service needs that buffer service recreated.
+   * @default false
+   */
+  tls: z
+    .boolean()
+    .default(false)
+    .describe(
+      'TLS on the JetStream client and cluster ports (self-signed; clients skip verification). Off as the seed soak ran it. Changing it restarts the JetStream and vertex pods; for an existing buffer service, recreate it (Numaflow v1.8.3 writes the client TLS block only when it creates the server Secret).',
+    ),
+  /**
+   * A NetworkPolicy that admits to the JetStream pods only Numaflow's own clients of this
+   * plan's pipeline, the other JetStream nodes and, with monitoring on, Prometheus on the
+   * exporter port (src/constructs/buffer-network-policy.ts). Needs a network plugin that
+   * enforces NetworkPolicy; without one the object is inert.
+   * @default true
+   */
+  networkPolicy: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Emit a NetworkPolicy that admits to the JetStream pods only the pipeline\'s vertex pods, daemon and buffer Jobs (4222), the other JetStream nodes (6222) and, with monitoring on, monitoring.prometheus (7777). Turn off only if your own policies cover the buffer service.',
+    ),
   encryption: z.boolean().default(false).describe('Encryption at rest. Changing it recreates the buffer service.'),
   placement: placement.prefault({}),
 });
+
+// ---------------------------------------------------------------------------------------
+// Environment variables of a user container
+
+/** Names the kubelet accepts on every supported Kubernetes version (a C identifier, plus `-` and `.`). */
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** What the API server accepts as a Secret or ConfigMap data key. */
+const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** A key of a Secret or a ConfigMap in the plan's namespace (core/v1 SecretKeySelector, ConfigMapKeySelector). */
+const keyRef = (kind: 'Secret' | 'ConfigMap') =>
+  strict({
+    name: z
+      .string()
+      .max(253, { error: `a ${kind} name must be at most 253 characters` })
+      .regex(DNS_1123_SUBDOMAIN, { error: (issue) => `a ${kind} name must be a DNS-1123 subdomain, got ${describe(issue.input)}` })
+      .describe(`The ${kind}, in the plan's namespace.`),
+    key: z
+      .string()
+      .max(253, { error: 'a key must be at most 253 characters' })
+      .regex(DATA_KEY, { error: (issue) => `a ${kind} key has only letters, digits, '-', '_' and '.', got ${describe(issue.input)}` })
+      .describe(`The key in the ${kind}'s data.`),
+    optional: z.boolean().optional().describe(`Start the container even if the ${kind} or the key does not exist (the variable is then unset). Unset: required.`),
+  }).describe(`A key of a ${kind} in the plan's namespace.`);
+
+const ENV_SOURCES = ['value', 'secretKeyRef', 'configMapKeyRef'] as const;
+
+/**
+ * One variable, as a mapping with exactly one of `value`, `secretKeyRef`, `configMapKeyRef`.
+ * A reference keeps a credential out of the stack file, the manifests and the diff report:
+ * only the Secret's name and key are written, and the kubelet reads the value when it starts
+ * the container.
+ */
+export const envVarSource = strict({
+  value: z.string().optional().describe('A literal value. It is written into the stack file, the manifests and the diff report: never a credential.'),
+  secretKeyRef: keyRef('Secret').optional(),
+  configMapKeyRef: keyRef('ConfigMap').optional(),
+})
+  .superRefine((source, ctx) => {
+    const set = ENV_SOURCES.filter((k) => source[k] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `set exactly one of ${ENV_SOURCES.join(', ')}; got ${set.length === 0 ? 'none' : set.join(' and ')}` });
+    }
+  })
+  .describe('Exactly one of value, secretKeyRef, configMapKeyRef.');
+
+/**
+ * A variable's value: a literal string (shorthand for `{ value: ... }`) or a mapping with
+ * exactly one source. When neither form fits, the mapping's own problems are reported (a
+ * plain union would only say that neither alternative matched).
+ */
+export const envValue = z.union([z.string(), envVarSource], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union' || typeof issue.input !== 'object' || issue.input === null || Array.isArray(issue.input)) {
+      return `expected a string or a mapping with one of ${ENV_SOURCES.join(', ')}, got ${describe(issue.input)}`;
+    }
+    const mappingIssues = issue.errors[1] ?? [];
+    return mappingIssues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  },
+});
+
+export const envMap = z
+  .record(
+    z.string().regex(ENV_NAME, { error: (issue) => `not a valid environment variable name: ${describe(issue.input)}` }),
+    envValue,
+  )
+  .default({});
 
 // ---------------------------------------------------------------------------------------
 // Pipeline
@@ -300,7 +397,30 @@ export const batchMapPlan = strict({
   udf: containerResources.describe('The udf container (your batch-map code).'),
   numa: numaContainer,
   limits: vertexLimits.optional(),
-  env: z.record(z.string(), z.string()).default({}).describe('Environment variables of the udf container.'),
+  /**
+   * Variables of the udf container: a literal string, or a mapping with exactly one of
+   * `value`, `secretKeyRef`, `configMapKeyRef`. A credential belongs in a Secret
+   * (`secretKeyRef`): a literal is written into the stack file, the manifests and the diff
+   * report.
+   * @default none
+   */
+  env: envMap.describe(
+    'Environment variables of the udf container, by name: a literal string, or { value }, { secretKeyRef: { name, key } } or { configMapKeyRef: { name, key } }. Put credentials in a Secret: a literal lands in the stack file, the manifests and the diff report.',
+  ),
+  /**
+   * The udf container's root filesystem is read-only. Numaflow v1.8.3 mounts emptyDirs at
+   * /var/run/numaflow and /var/numaflow/runtime into it (`udf.go` getUDFContainer, volumes
+   * from `vertex_types.go` GetPodSpec), where the SDK writes its socket and server-info file
+   * (numaflow-rs `numaflow/src/shared/server.rs`). Turn it off for an image that writes
+   * elsewhere (a /tmp, a cache).
+   * @default true
+   */
+  readOnlyRootFilesystem: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Run the udf container with a read-only root filesystem (it can still write to /var/run/numaflow and /var/numaflow/runtime, the emptyDirs Numaflow mounts). Turn off for an image that writes elsewhere.',
+    ),
 });
 
 export const sinkPlan = strict({
@@ -312,6 +432,11 @@ export const sinkPlan = strict({
   udsink: strict({
     image: z.string().min(1),
     resources: containerResources,
+    /** As `batchMap.readOnlyRootFilesystem`, for the udsink container. @default true */
+    readOnlyRootFilesystem: z
+      .boolean()
+      .default(true)
+      .describe('Run the udsink container with a read-only root filesystem (it can still write to /var/run/numaflow and /var/numaflow/runtime). Turn off for an image that writes elsewhere.'),
   })
     .optional()
     .describe('The user-defined sink container, only for type udsink.'),
@@ -363,6 +488,29 @@ export const monitoringPlan = strict({
   enabled: z.boolean().default(true).describe('Emit PodMonitor, ServiceMonitor and PrometheusRule (needs the Prometheus operator CRDs).'),
   labels: labelMap.default({}).describe('Labels your Prometheus selects monitors and rules by, e.g. release: kube-prometheus-stack.'),
   scrapeInterval: duration.prefault('30s'),
+  /**
+   * Where the Prometheus that scrapes the soak runs, so the buffer service's NetworkPolicy
+   * admits its pods to the exporter port. The default is the kube-prometheus-stack 70.4.1
+   * release the Pulumi program installs (release `kube-prometheus-stack` in `monitoring`):
+   * prometheus-operator v0.81.0 labels the Prometheus pods `app.kubernetes.io/name: prometheus`
+   * and `operator.prometheus.io/name: <Prometheus name>` (pkg/prometheus/server/operator.go
+   * makeSelectorLabels), and the chart names its Prometheus `<fullname>-prometheus`
+   * (templates/_helpers.tpl `kube-prometheus-stack.prometheus.crname`).
+   * @default namespace `monitoring`, podLabels of kube-prometheus-stack's Prometheus
+   */
+  prometheus: strict({
+    namespace: z
+      .string()
+      .max(63, { error: 'a namespace must be at most 63 characters' })
+      .regex(DNS_1123, { error: (issue) => `a namespace must be a DNS-1123 label, got ${describe(issue.input)}` })
+      .default('monitoring')
+      .describe('Namespace of the Prometheus pods (selected by its kubernetes.io/metadata.name label).'),
+    podLabels: labelMap
+      .default({ 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'kube-prometheus-stack-prometheus' })
+      .describe('Labels of the Prometheus pods. Default: those of the kube-prometheus-stack release the Pulumi program installs.'),
+  })
+    .prefault({})
+    .describe('Where the Prometheus that scrapes the soak runs; the buffer service\'s NetworkPolicy admits these pods to the exporter port 7777.'),
   alerts: strict({
     throughputFloorPercent: int(1, 100).default(90).describe('Alert when the source rate stays below this percent of the target.'),
     memoryNearLimitPercent: int(1, 100).default(90).describe('Alert when a container\'s working set stays above this percent of its limit.'),
@@ -406,3 +554,5 @@ export type BatchMapPlan = z.output<typeof batchMapPlan>;
 export type SinkPlan = z.output<typeof sinkPlan>;
 export type PipelinePlan = z.output<typeof pipelinePlan>;
 export type MonitoringPlan = z.output<typeof monitoringPlan>;
+export type EnvValue = z.output<typeof envValue>;
+export type EnvVarSource = z.output<typeof envVarSource>;

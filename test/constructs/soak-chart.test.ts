@@ -30,7 +30,7 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
 
   test('the validated Pipeline carries templates.job, and the closed CRD schema reaches into it', () => {
     const pipeline = find(objects, 'Pipeline');
-    expect(Object.keys(pipeline.spec.templates.job).sort()).toEqual(['containerTemplate', 'metadata', 'securityContext']);
+    expect(Object.keys(pipeline.spec.templates.job).sort()).toEqual(['automountServiceAccountToken', 'containerTemplate', 'metadata', 'securityContext']);
     const misplaced = structuredClone(pipeline);
     misplaced.spec.templates.job.resources = misplaced.spec.templates.job.containerTemplate.resources;
     misplaced.spec.templates.job.containerTemplate.securityContext.runAsUsr = 9737;
@@ -42,7 +42,7 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
 
   test('every core Kubernetes object validates with kubernetes-models', () => {
     const core = objects.filter((o) => !o.apiVersion.includes('numaflow') && !o.apiVersion.startsWith('monitoring.coreos.com'));
-    expect(core.map((o) => o.kind).sort()).toEqual(['LimitRange', 'Namespace', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota']);
+    expect(core.map((o) => o.kind).sort()).toEqual(['LimitRange', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota']);
     for (const o of core) expect(validateCoreObject(o)).toBe(true);
   });
 
@@ -65,9 +65,11 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
     }
   });
 
-  test('the namespace comes first and the buffer service before the pipeline', () => {
+  test('the namespace comes first, the NetworkPolicy before the buffer service, the buffer service before the pipeline', () => {
     const order = objects.map((o) => o.kind);
     expect(order[0]).toBe('Namespace');
+    expect(order.indexOf('NetworkPolicy')).toBeGreaterThan(0);
+    expect(order.indexOf('NetworkPolicy')).toBeLessThan(order.indexOf('InterStepBufferService'));
     expect(order.indexOf('InterStepBufferService')).toBeLessThan(order.indexOf('Pipeline'));
   });
 

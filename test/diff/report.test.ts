@@ -95,7 +95,7 @@ describe('risk flags on targeted plan changes', () => {
     { name: 'JetStream nodes cut from 5 to 3', before: [{ path: 'buffer.replicas', value: 5 }], after: [{ path: 'buffer.replicas', value: 3 }], expected: ['jetstream-nodes-cut'] },
     { name: 'a JetStream version downgrade 2.12.7 → 2.10.29', after: [{ path: 'buffer.version', value: '2.10.29' }], expected: ['jetstream-downgrade'] },
     { name: 'encryption turned on', after: [{ path: 'buffer.encryption', value: true }], expected: ['buffer-encryption-toggled'] },
-    { name: 'TLS turned on', after: [{ path: 'buffer.tls', value: true }], expected: ['buffer-tls-toggled'] },
+    { name: 'TLS turned on', after: [{ path: 'buffer.tls', value: true }], expected: ['buffer-tls-change'] },
     { name: 'a buffer service rename', after: [{ path: 'buffer.name', value: 'soak-isb-b' }], expected: ['buffer-replaced', 'buffer-deleted'] },
     { name: 'a namespace rename', after: [{ path: 'namespace', value: 'numaflow-soak-b' }], expected: ['buffer-replaced', 'buffer-deleted', 'buffer-deleted'] },
   ];
@@ -115,6 +115,19 @@ describe('risk flags on targeted plan changes', () => {
   it('does not flag a JetStream upgrade', () => {
     const report = buildReport(patchedSide([{ path: 'buffer.version', value: '2.10.29' }], 'old'), soak);
     expect(codes(report)).toEqual([]);
+  });
+
+  it('flags a TLS change either way as a restart that needs the buffer service recreated', () => {
+    for (const [before, after, word] of [[false, true, 'on'], [true, false, 'off']] as const) {
+      const report = buildReport(patchedSide([{ path: 'buffer.tls', value: before }], 'before'), patchedSide([{ path: 'buffer.tls', value: after }]));
+      expect(report.risks).toEqual([
+        {
+          severity: 'warning',
+          code: 'buffer-tls-change',
+          message: expect.stringMatching(new RegExp(`^TLS to the buffer service is turned ${word}: the JetStream pods and every vertex pod restart.*must be recreated`)),
+        },
+      ]);
+    }
   });
 
   it('names the sizes in the volume shrink message and marks it critical', () => {

@@ -94,6 +94,27 @@ const WARNING_CASES: readonly WarningCase[] = [
     message: '4 worker threads exceed the numa CPU limit 2500m rounded up to 3 cores',
   },
   {
+    name: 'a credential-like variable with a literal value',
+    patch: [{ path: 'pipeline.batchMap.env', value: { DB_PASSWORD: 'hunter2', LOG_LEVEL: 'info' } }],
+    rule: 'env-credential-literal',
+    path: 'pipeline.batchMap.env.DB_PASSWORD',
+    message: 'DB_PASSWORD looks like a credential but is a literal',
+  },
+  {
+    name: 'a credential-like variable with a literal in the mapping form',
+    patch: [{ path: 'pipeline.batchMap.env', value: { API_TOKEN: { value: 'abc' } } }],
+    rule: 'env-credential-literal',
+    path: 'pipeline.batchMap.env.API_TOKEN',
+    message: 'use { secretKeyRef: { name, key } }',
+  },
+  {
+    name: 'Prometheus pods selected by namespace alone',
+    patch: [{ path: 'monitoring.prometheus', value: { namespace: 'observability', podLabels: {} } }],
+    rule: 'network-policy-prometheus-selector',
+    path: 'monitoring.prometheus.podLabels',
+    message: 'admits every pod of namespace observability to the JetStream exporter (7777)',
+  },
+  {
     name: 'read batch larger than the buffer',
     patch: [{ path: 'pipeline.sink.limits', value: { readBatchSize: 40000 } }],
     rule: 'read-batch-within-buffer',
@@ -156,9 +177,12 @@ describe('boundaries that are still accepted', () => {
     ['maxUnavailable 100%', [{ path: 'pipeline.maxUnavailable', value: '100%' }]],
     ['numa worker threads equal to the CPU limit rounded up (3500m: 4)', [{ path: 'pipeline.batchMap.numa.limits.cpu', value: '3500m' }, { path: 'pipeline.batchMap.numa.workerThreads', value: 4 }]],
     ['one numa worker thread', [{ path: 'pipeline.source.numa.workerThreads', value: 1 }]],
+    ['a credential-like variable from a Secret', [{ path: 'pipeline.batchMap.env', value: { DB_PASSWORD: { secretKeyRef: { name: 'udf-db', key: 'password' } } } }]],
+    ['empty Prometheus pod labels with the NetworkPolicy off', [{ path: 'monitoring.prometheus.podLabels', value: {} }, { path: 'buffer.networkPolicy', value: false }]],
   ])('%s', (_name, patch) => {
     const loaded = parsePlan(patchedSoak(patch), 'boundary');
     expect(loaded.warnings.filter((w) => w.rule === 'worker-threads-within-cpu-limit')).toEqual([]);
+    expect(loaded.warnings.filter((w) => w.rule === 'env-credential-literal' || w.rule === 'network-policy-prometheus-selector')).toEqual([]);
   });
 });
 

@@ -14,21 +14,28 @@ import type { Manifest } from './synth';
 
 type ResourceList = Readonly<Record<string, string>>;
 
-/** An env entry: a plain value, or the resource a resourceFieldRef reads. */
+/** An env entry: a plain value, the resource a resourceFieldRef reads, or a Secret/ConfigMap key. */
 export interface ModelEnvVar {
   readonly name: string;
   readonly value?: string;
   readonly resourceField?: string;
+  readonly valueFrom?: Readonly<Record<string, unknown>>;
 }
 
 export interface ModelContainer extends CheckedContainer {
   readonly resources: { readonly requests?: ResourceList; readonly limits?: ResourceList };
   readonly env: readonly ModelEnvVar[];
+  /** Where the container's volumes are mounted (the only places it can write with a read-only root filesystem). */
+  readonly mountPaths: readonly string[];
 }
 
 export interface ModelPod extends CheckedPodSpec {
   /** What creates it and from which object, e.g. `Job isbsvc-create` or `vertex batch-cat`. */
   readonly owner: string;
+  /** The pod's labels as the controller sets them (NetworkPolicy selectors match these). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** From the template; the controller never sets it itself. Unset means the kubelet mounts the token. */
+  readonly automountServiceAccountToken?: boolean;
   readonly initContainers: readonly ModelContainer[];
   readonly containers: readonly ModelContainer[];
   readonly volumes: readonly CheckedVolume[];
@@ -41,6 +48,8 @@ interface ContainerTemplate {
   readonly env?: ReadonlyArray<{ name: string; value: string }>;
 }
 interface PodTemplate {
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
+  readonly automountServiceAccountToken?: boolean;
   readonly securityContext?: PodSecurity;
   readonly containerTemplate?: ContainerTemplate;
   readonly initContainerTemplate?: ContainerTemplate;
@@ -77,6 +86,16 @@ function podSecurity(template: PodTemplate | undefined): PodSecurity | undefined
   return template?.securityContext;
 }
 
+/** `ApplyToPodSpec` again: automountServiceAccountToken, which the controller leaves unset on every pod it builds. */
+function podToken(template: PodTemplate | undefined): Pick<ModelPod, 'automountServiceAccountToken'> {
+  return template?.automountServiceAccountToken !== undefined ? { automountServiceAccountToken: template.automountServiceAccountToken } : {};
+}
+
+/** `ApplyToPodTemplateSpec` (`pod_template.go`): template labels are added, never overriding the controller's. */
+function podLabels(controller: Record<string, string>, template: PodTemplate | undefined): Record<string, string> {
+  return { ...(template?.metadata?.labels ?? {}), ...controller };
+}
+
 /** `sharedutil.GetIsbSvcEnvVars` (`pkg/shared/util/isbs_config.go`) for a JetStream buffer without auth. */
 const ISBSVC_ENV: ModelEnvVar[] = [
   { name: 'NUMAFLOW_ISBSVC_CONFIG', value: '<base64>' },
@@ -87,7 +106,15 @@ const ISBSVC_ENV: ModelEnvVar[] = [
 /** The controller ConfigMap's `defaults.containerResources` (`config/base/controller-manager/numaflow-controller-config.yaml`). */
 const DEFAULT_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' } };
 
-const container = (name: string, env: ModelEnvVar[] = [], resources: ModelContainer['resources'] = {}): ModelContainer => ({ name, env, resources });
+const container = (name: string, env: ModelEnvVar[] = [], resources: ModelContainer['resources'] = {}, mountPaths: string[] = []): ModelContainer => ({
+  name,
+  env,
+  resources,
+  mountPaths,
+});
+
+/** `PathVarRun` and `RuntimeDirMountPath` (`const.go`): the two emptyDirs of a vertex pod, mounted into numa and the user container (`vertex_types.go` GetPodSpec, `udf.go` getUDFContainer). */
+const VERTEX_MOUNTS = ['/var/run/numaflow', '/var/numaflow/runtime'];
 
 /**
  * The pod of a buffer Job: `buildISBBatchJob` (`pkg/reconciler/pipeline/controller.go`).
@@ -98,8 +125,16 @@ const container = (name: string, env: ModelEnvVar[] = [], resources: ModelContai
 export function bufferJobPod(pipeline: Manifest, subCommand: 'isbsvc-create' | 'isbsvc-delete' = 'isbsvc-create'): ModelPod {
   const jt: (PodTemplate & ContainerTemplate) | undefined = pipeline.spec.templates?.job;
   const main = container('numa', [...ISBSVC_ENV, { name: 'NUMAFLOW_PIPELINE_NAME', value: pipeline.metadata.name }]);
+  const labels = {
+    'app.kubernetes.io/part-of': 'numaflow',
+    'app.kubernetes.io/managed-by': 'pipeline-controller',
+    'app.kubernetes.io/component': 'job',
+    'numaflow.numaproj.io/pipeline-name': pipeline.metadata.name,
+  };
   return {
     owner: `Job ${subCommand}`,
+    labels: podLabels(labels, jt),
+    ...podToken(jt),
     securityContext: podSecurity(jt),
     volumes: [],
     initContainers: [],
@@ -116,8 +151,17 @@ export function bufferJobPod(pipeline: Manifest, subCommand: 'isbsvc-create' | '
 export function daemonPod(pipeline: Manifest): ModelPod {
   const dt: PodTemplate | undefined = pipeline.spec.templates?.daemon;
   const env = [{ name: 'NUMAFLOW_NAMESPACE' }, { name: 'NUMAFLOW_POD' }, { name: 'NUMAFLOW_PIPELINE_OBJECT', value: '<base64>' }, ...ISBSVC_ENV];
+  const labels = {
+    'app.kubernetes.io/part-of': 'numaflow',
+    'app.kubernetes.io/managed-by': 'pipeline-controller',
+    'app.kubernetes.io/component': 'daemon',
+    'app.kubernetes.io/name': `${pipeline.metadata.name}-daemon`,
+    'numaflow.numaproj.io/pipeline-name': pipeline.metadata.name,
+  };
   return {
     owner: 'daemon',
+    labels: podLabels(labels, dt),
+    ...podToken(dt),
     securityContext: podSecurity(dt),
     volumes: [],
     initContainers: [applyContainerTemplate(container('init', ISBSVC_ENV, DEFAULT_RESOURCES), dt?.initContainerTemplate)],
@@ -163,7 +207,7 @@ export function vertexPod(pipeline: Manifest, vertex: Manifest): ModelPod {
   ];
   const init = container('init', [{ name: 'NUMAFLOW_PIPELINE_NAME', value: pipeline.metadata.name }, ...ISBSVC_ENV], DEFAULT_RESOURCES);
   const monitor: ModelContainer = {
-    ...container('monitor', [], { requests: { cpu: '10m', memory: '20Mi' }, limits: {} }),
+    ...container('monitor', [], { requests: { cpu: '10m', memory: '20Mi' }, limits: {} }, ['/var/numaflow/runtime']),
     ...(ct?.securityContext ? { securityContext: ct.securityContext } : {}),
   };
   const user = vertex.udf?.container ?? vertex.sink?.udsink?.container;
@@ -175,17 +219,30 @@ export function vertexPod(pipeline: Manifest, vertex: Manifest): ModelPod {
       securityContext: user.securityContext,
       resources: user.resources,
       env: [...(user.env ?? []), { name: 'NUMAFLOW_UD_CONTAINER_TYPE' }, ...common],
+      mountPaths: VERTEX_MOUNTS,
     });
   }
+  // `pkg/reconciler/vertex/controller.go`: the vertex's metadata labels, then its own.
+  const labels = {
+    ...(vertex.metadata?.labels ?? {}),
+    'app.kubernetes.io/part-of': 'numaflow',
+    'app.kubernetes.io/managed-by': 'vertex-controller',
+    'app.kubernetes.io/component': 'vertex',
+    'app.kubernetes.io/name': `${pipeline.metadata.name}-${vertex.name}`,
+    'numaflow.numaproj.io/pipeline-name': pipeline.metadata.name,
+    'numaflow.numaproj.io/vertex-name': vertex.name,
+  };
   return {
     owner: `vertex ${vertex.name}`,
+    labels,
+    ...podToken(vertex),
     securityContext: vertex.securityContext,
     volumes: [
       { name: 'var-run-numaflow', source: 'emptyDir' },
       { name: 'runtime-vol', source: 'emptyDir' },
     ],
     initContainers: [...applyToNumaflowContainers([init], vertex.initContainerTemplate), ...sidecars],
-    containers: applyToNumaflowContainers([{ ...container('numa', numaEnv, DEFAULT_RESOURCES), ports: [{ containerPort: 2469 }] }], ct),
+    containers: applyToNumaflowContainers([{ ...container('numa', numaEnv, DEFAULT_RESOURCES, VERTEX_MOUNTS), ports: [{ containerPort: 2469 }] }], ct),
   };
 }
 
@@ -198,8 +255,19 @@ export function vertexPod(pipeline: Manifest, vertex: Manifest): ModelPod {
  */
 export function jetStreamPod(isbsvc: Manifest): ModelPod {
   const js = isbsvc.spec.jetstream;
+  // `pkg/reconciler/isbsvc/installer/installer.go` getInstaller; the template's labels first (GetStatefulSetSpec).
+  const labels = {
+    ...(js.metadata?.labels ?? {}),
+    'app.kubernetes.io/part-of': 'numaflow',
+    'app.kubernetes.io/managed-by': 'isbsvc-controller',
+    'app.kubernetes.io/component': 'isbsvc',
+    'numaflow.numaproj.io/isbsvc-name': isbsvc.metadata.name,
+    'numaflow.numaproj.io/isbsvc-type': 'jetstream',
+  };
   return {
     owner: `InterStepBufferService ${isbsvc.metadata.name}`,
+    labels,
+    ...podToken(js),
     securityContext: js.securityContext,
     volumes: [
       { name: 'pid', source: 'emptyDir' },
@@ -208,8 +276,14 @@ export function jetStreamPod(isbsvc: Manifest): ModelPod {
     ],
     initContainers: [],
     containers: [
-      applyContainerTemplate({ ...container('main', [{ name: 'GOMEMLIMIT', resourceField: 'limits.memory' }]), ports: [{ containerPort: 4222 }, { containerPort: 6222 }, { containerPort: 8222 }] }, js.containerTemplate),
-      applyContainerTemplate(container('reloader'), js.reloaderContainerTemplate),
+      applyContainerTemplate(
+        {
+          ...container('main', [{ name: 'GOMEMLIMIT', resourceField: 'limits.memory' }], {}, ['/etc/nats-config', '/var/run/nats', '/data/jetstream']),
+          ports: [{ containerPort: 4222 }, { containerPort: 6222 }, { containerPort: 8222 }],
+        },
+        js.containerTemplate,
+      ),
+      applyContainerTemplate(container('reloader', [], {}, ['/etc/nats-config', '/var/run/nats']), js.reloaderContainerTemplate),
       applyContainerTemplate({ ...container('metrics'), ports: [{ containerPort: 7777 }] }, js.metricsContainerTemplate),
     ],
   };

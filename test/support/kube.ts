@@ -5,6 +5,7 @@
 import { LimitRange } from 'kubernetes-models/v1/LimitRange';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityClass';
 
@@ -14,6 +15,7 @@ const MODELS: Record<string, new (data: any) => Model> = {
   'v1/ResourceQuota': ResourceQuota,
   'v1/LimitRange': LimitRange,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'scheduling.k8s.io/v1/PriorityClass': PriorityClass,
 };
 

@@ -18,6 +18,8 @@ export interface ContainerSecurity {
   readonly runAsUser?: number;
   readonly seccompProfile?: SeccompProfile;
   readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  /** Not part of the standard; read by the hardening tests. */
+  readonly readOnlyRootFilesystem?: boolean;
 }
 
 export interface PodSecurity {
