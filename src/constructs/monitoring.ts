@@ -11,7 +11,11 @@
  * containers are native sidecars), source throughput below target, back pressure,
  * processing lag, memory near the limit, buffer volumes filling up, and forwarder errors.
  * Container and volume metrics (kube-state-metrics, cAdvisor, kubelet) are expected to be
- * scraped already, as kube-prometheus-stack does.
+ * scraped already, as kube-prometheus-stack does. Every alert links its section of
+ * docs/runbook.md (`runbook_url`) and carries the plan's `namespace` label.
+ *
+ * Watched: a Grafana dashboard ConfigMap (soak-dashboard.ts); with `monitoring.alertRouting`,
+ * the alerts are routed to a webhook or Slack (alert-routing.ts).
  */
 import { Construct } from 'constructs';
 import {
@@ -22,10 +26,15 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from '../monitoring/prometheus-operator';
+import { eq, increase, maxBy, notEq, num, orZero, prometheusDuration, rate, series, sum, sumBy } from '../monitoring/promql';
+import { runbookUrl } from '../monitoring/runbook';
+import { soakScope } from '../monitoring/soak-scope';
 import { bufferLabels, daemonServiceLabels, vertexPodLabels } from '../numaflow/labels';
 import { targetRatePerSecond } from '../plan/derived';
 import { Duration } from '../plan/quantity';
 import type { SoakPlan } from '../plan/schema';
+import { SoakAlertRouting } from './alert-routing';
+import { SoakDashboard } from './soak-dashboard';
 
 export interface SoakMonitoringProps {
   /** The plan; `plan.monitoring` holds the switch, the labels, the scrape interval and the thresholds. */
@@ -44,6 +53,10 @@ export class SoakMonitoring extends Construct {
   public readonly daemonMonitor?: ServiceMonitor;
   /** The soak's alerts. */
   public readonly rules?: PrometheusRule;
+  /** The Grafana dashboard ConfigMap. */
+  public readonly dashboard?: SoakDashboard;
+  /** Routes the alerts to a receiver; only with `plan.monitoring.alertRouting`. */
+  public readonly alertRouting?: SoakAlertRouting;
 
   constructor(scope: Construct, id: string, props: SoakMonitoringProps) {
     super(scope, id);
@@ -80,10 +93,19 @@ export class SoakMonitoring extends Construct {
         endpoints: [{ port: 'tcp', scheme: 'https', tlsConfig: selfSigned, interval }],
       },
     });
+    const alerts = soakAlerts(props.plan);
     this.rules = new PrometheusRule(this, 'rules', {
       metadata: metadata(`${pipeline.name}-soak`),
-      spec: { groups: [{ name: `numaflow-soak.${pipeline.name}`, rules: soakAlerts(props.plan) }] },
+      spec: { groups: [{ name: `numaflow-soak.${pipeline.name}`, rules: alerts }] },
     });
+    this.dashboard = new SoakDashboard(this, 'dashboard', { plan: props.plan, labels });
+    if (monitoring.alertRouting) {
+      this.alertRouting = new SoakAlertRouting(this, 'alert-routing', {
+        metadata: metadata(`${pipeline.name}-soak-routing`),
+        routing: monitoring.alertRouting,
+        alertNames: alerts.map((a) => a.alert),
+      });
+    }
   }
 }
 
@@ -92,7 +114,7 @@ export class SoakMonitoring extends Construct {
  * namespace and to the pipeline's or the buffer service's series.
  */
 export function soakAlerts(plan: SoakPlan): AlertingRule[] {
-  const { namespace, pipeline, buffer, monitoring } = plan;
+  const { namespace, pipeline, monitoring } = plan;
   const { alerts } = monitoring;
   const holdFor = prometheusDuration(alerts.for, 'monitoring.alerts.for');
   // rate() needs several samples in its window; widen it for slow scrape intervals.
@@ -100,15 +122,13 @@ export function soakAlerts(plan: SoakPlan): AlertingRule[] {
   // A restart keeps increase() above zero for one window; the window must outlast `for`.
   const restartWindow = prometheusDuration(longest(minutes(15), plus(alerts.for, minutes(5))), 'restart window');
 
-  // Names are DNS labels (letters, digits, '-'), so they need no escaping inside a regex.
-  const inNamespace = eq('namespace', namespace);
-  const ofPipeline = eq('pipeline', pipeline.name);
-  const soakPods = matches('pod', `${pipeline.name}-.*|isbsvc-${buffer.name}-js-.*`);
-  // isb_jetstream_* series carry only `buffer` (`jetstream_isb_metrics_labels` in Numaflow v1.8.3
-  // rust/numaflow-core/src/metrics/mod.rs), the stream name {namespace}-{pipeline}-{vertex}-{partition}
-  // (rust/numaflow-core/src/config/pipeline.rs); the scrape adds `namespace`.
-  const pipelineBuffers = matches('buffer', `${namespace}-${pipeline.name}-.*`);
-  const bufferVolumes = matches('persistentvolumeclaim', `isbsvc-${buffer.name}-js-vol-.*`);
+  // The soak's namespace, pipeline, pods, buffers (by `buffer`: isb_jetstream_* carry no
+  // `pipeline`) and volumes; the dashboard selects with the same matchers.
+  const { inNamespace, ofPipeline, soakPods, pipelineBuffers, bufferVolumes } = soakScope(plan);
+  // Every alert links its runbook section and carries the plan's namespace: the throughput,
+  // back-pressure, lag and error expressions aggregate `namespace` away, and an
+  // AlertmanagerConfig only receives alerts labelled with its own namespace (alert-routing.ts).
+  const alert = (definition: AlertDefinition) => alertingRule(definition, { namespace, runbookBaseUrl: monitoring.runbookBaseUrl });
   const perContainer = ['namespace', 'pod', 'container'];
   const perVolume = ['namespace', 'persistentvolumeclaim'];
 
@@ -261,9 +281,16 @@ interface AlertDefinition {
   readonly description: string;
 }
 
-function alert(definition: AlertDefinition): AlertingRule {
+/** The rule of an alert of the soak in `namespace`, linking its section of the runbook. */
+function alertingRule(definition: AlertDefinition, soak: { readonly namespace: string; readonly runbookBaseUrl: string }): AlertingRule {
   const { name, severity, expr, summary, description } = definition;
-  return { alert: name, expr, for: definition.for, labels: { severity }, annotations: { description, summary } };
+  return {
+    alert: name,
+    expr,
+    for: definition.for,
+    labels: { namespace: soak.namespace, severity },
+    annotations: { description, runbook_url: runbookUrl(soak.runbookBaseUrl, name), summary },
+  };
 }
 
 /** The plan's labels plus {@link PART_OF}, sorted by key. */
@@ -283,33 +310,7 @@ function scrapeInterval(interval: Duration): PrometheusDuration {
   return prometheusDuration(interval, 'monitoring.scrapeInterval');
 }
 
-/** A duration in the form Prometheus and the operator's CRDs accept; they stop at milliseconds. */
-function prometheusDuration(duration: Duration, what: string): PrometheusDuration {
-  if (duration.nanos % 1e6 !== 0) {
-    throw new Error(`${what} is ${duration.toString()}, finer than Prometheus can express; use whole milliseconds (ms, s, m, h)`);
-  }
-  return duration.toString();
-}
-
 const minutes = (n: number) => Duration.seconds(n * 60);
 const times = (d: Duration, factor: number) => Duration.nanoseconds(d.nanos * factor);
 const plus = (a: Duration, b: Duration) => Duration.nanoseconds(a.nanos + b.nanos);
 const longest = (...durations: Duration[]) => durations.reduce((a, b) => (b.nanos > a.nanos ? b : a));
-
-/** A number for an expression: whole numbers as integers, others without float noise (0.1 + 0.2 → 0.3). */
-function num(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(12)));
-}
-
-// PromQL. Strings are double-quoted; JSON escaping is valid PromQL escaping.
-const eq = (label: string, value: string) => `${label}=${JSON.stringify(value)}`;
-const notEq = (label: string, value: string) => `${label}!=${JSON.stringify(value)}`;
-const matches = (label: string, regex: string) => `${label}=~${JSON.stringify(regex)}`;
-const series = (metric: string, ...matchers: string[]) => `${metric}{${matchers.join(', ')}}`;
-const rate = (selector: string, window: PrometheusDuration) => `rate(${selector}[${window}])`;
-const increase = (selector: string, window: PrometheusDuration) => `increase(${selector}[${window}])`;
-const sum = (expr: string) => `sum(${expr})`;
-const sumBy = (labels: readonly string[], expr: string) => `sum by (${labels.join(', ')}) (${expr})`;
-const maxBy = (labels: readonly string[], expr: string) => `max by (${labels.join(', ')}) (${expr})`;
-/** An aggregate without labels that is 0 instead of empty when no series exist. */
-const orZero = (aggregate: string) => `(${aggregate} or vector(0))`;

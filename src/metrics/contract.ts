@@ -1,6 +1,7 @@
 /**
  * The metrics contract: every Prometheus series family this project reads (recommend,
- * verdict) or alerts on (the PrometheusRule of src/constructs/monitoring.ts), with the
+ * verdict), alerts on (the PrometheusRule of src/constructs/monitoring.ts) or plots (the
+ * Grafana dashboard of src/constructs/soak-dashboard.ts), with the
  * labels its scraped series really carry, who serves it, and the upstream file that
  * defines it at the version we pin. Queries name metrics through `metric()`, so a metric
  * that is not in this table is a compile error; test/metrics/contract.test.ts parses every
@@ -140,9 +141,13 @@ const TABLE = [
   ),
   ksm('kube_pod_container_status_last_terminated_reason', 'gauge', ['namespace', 'pod', 'uid', 'container', 'reason'], true),
   ksm('kube_pod_container_resource_limits', 'gauge', ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit']),
+  // createPodContainerResourceRequestsFamilyGenerator: container, node, resource, unit (core or byte).
+  ksm('kube_pod_container_resource_requests', 'gauge', ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit']),
   ksm('kube_pod_container_status_restarts_total', 'counter', ['namespace', 'pod', 'uid', 'container']),
   ksm('kube_pod_info', 'gauge', ['namespace', 'pod', 'uid', 'host_ip', 'pod_ip', 'node', 'created_by_kind', 'created_by_name', 'priority_class', 'host_network', ...KSM_TARGET_CONTAINER]),
   ksm('kube_pod_init_container_resource_limits', 'gauge', ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit']),
+  // createPodInitContainerResourceRequestsFamilyGenerator: as above, over spec.initContainers (native sidecars included).
+  ksm('kube_pod_init_container_resource_requests', 'gauge', ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit']),
   ksm('kube_pod_init_container_status_last_terminated_reason', 'gauge', ['namespace', 'pod', 'uid', 'container', 'reason'], true),
   ksm('kube_pod_init_container_status_restarts_total', 'counter', ['namespace', 'pod', 'uid', 'container']),
   family('kubelet_volume_stats_available_bytes', 'gauge', ['namespace', 'persistentvolumeclaim', 'endpoint', 'instance', 'job', 'metrics_path', 'node', 'service'], 'kubelet /metrics', 'kubernetes pkg/kubelet/metrics/collectors/volume_stats.go', false),

@@ -1,6 +1,7 @@
 /**
  * Typed props for the prometheus-operator objects this project emits (API group
- * `monitoring.coreos.com/v1`): PodMonitor, ServiceMonitor and PrometheusRule. Only the
+ * `monitoring.coreos.com/v1`): PodMonitor, ServiceMonitor and PrometheusRule; and
+ * (`monitoring.coreos.com/v1alpha1`) AlertmanagerConfig. Only the
  * fields we set are declared, so a misspelled field does not compile. The test checks
  * these interfaces against the published types of `@kubernetes-models/prometheus-operator`,
  * so a field name this file invents fails `tsc`.
@@ -9,6 +10,8 @@ import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 
 export const PROMETHEUS_OPERATOR_API_VERSION = 'monitoring.coreos.com/v1';
+/** AlertmanagerConfig is still v1alpha1 in prometheus-operator v0.81.0 (pkg/apis/monitoring/v1alpha1). */
+export const PROMETHEUS_OPERATOR_V1ALPHA1_API_VERSION = 'monitoring.coreos.com/v1alpha1';
 
 /**
  * A Prometheus duration as the operator's CRDs accept it: units from `ms` up to `y`,
@@ -135,5 +138,84 @@ export class PrometheusRule extends ApiObject {
 
   constructor(scope: Construct, id: string, props: PrometheusRuleProps) {
     super(scope, id, { ...PrometheusRule.GVK, metadata: props.metadata, spec: props.spec });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// AlertmanagerConfig (v1alpha1): pkg/apis/monitoring/v1alpha1/alertmanager_config_types.go, v0.81.0
+
+/** A key of a Secret in the AlertmanagerConfig's own namespace; the operator reads it and puts its value into Alertmanager's configuration. */
+export interface SecretKeySelector {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** A matcher on an alert label (Alertmanager 0.22 or newer). */
+export interface AlertMatcher {
+  readonly name: string;
+  readonly matchType: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+/**
+ * The top route of an AlertmanagerConfig. The operator always adds a matcher
+ * `namespace="<the object's namespace>"` to it (the default `OnNamespace` matcher
+ * strategy, pkg/alertmanager/amcfg.go namespaceEnforcer), so only alerts that carry that
+ * `namespace` label reach it.
+ */
+export interface AlertRoute {
+  /** Name of a receiver of the same object. */
+  readonly receiver: string;
+  /** Labels that make one notification; alerts sharing their values are sent together. */
+  readonly groupBy: readonly string[];
+  readonly groupWait: PrometheusDuration;
+  readonly groupInterval: PrometheusDuration;
+  readonly repeatInterval: PrometheusDuration;
+  /** All must match an alert's labels. */
+  readonly matchers: readonly AlertMatcher[];
+}
+
+/** POSTs Alertmanager's JSON payload to the URL in the Secret. */
+export interface WebhookConfig {
+  readonly urlSecret: SecretKeySelector;
+  readonly sendResolved: boolean;
+}
+
+/** Posts to a Slack incoming webhook whose URL is in the Secret. */
+export interface SlackConfig {
+  readonly apiURL: SecretKeySelector;
+  readonly sendResolved: boolean;
+  /** @default - the incoming webhook's own channel */
+  readonly channel?: string;
+  /** Go template over the notification's data (`.Alerts`, `.Annotations`, ...). */
+  readonly text: string;
+}
+
+/** One notification integration; we set exactly one of its config lists. */
+export interface AlertReceiver {
+  /** Unique in the object; the operator prefixes it with `<namespace>/<object name>/`. */
+  readonly name: string;
+  /** @default - no webhook */
+  readonly webhookConfigs?: readonly WebhookConfig[];
+  /** @default - no Slack */
+  readonly slackConfigs?: readonly SlackConfig[];
+}
+
+export interface AlertmanagerConfigSpec {
+  readonly route: AlertRoute;
+  readonly receivers: readonly AlertReceiver[];
+}
+
+export interface AlertmanagerConfigProps {
+  readonly metadata: ObjectMeta;
+  readonly spec: AlertmanagerConfigSpec;
+}
+
+/** A piece of Alertmanager configuration (a route and its receivers) that an Alertmanager selecting this object merges into its own. */
+export class AlertmanagerConfig extends ApiObject {
+  public static readonly GVK = { apiVersion: PROMETHEUS_OPERATOR_V1ALPHA1_API_VERSION, kind: 'AlertmanagerConfig' } as const;
+
+  constructor(scope: Construct, id: string, props: AlertmanagerConfigProps) {
+    super(scope, id, { ...AlertmanagerConfig.GVK, metadata: props.metadata, spec: props.spec });
   }
 }

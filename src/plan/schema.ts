@@ -484,8 +484,38 @@ export const pipelinePlan = strict({
 // ---------------------------------------------------------------------------------------
 // Monitoring
 
+/**
+ * Where the soak's alerts go: one Alertmanager receiver, emitted as a prometheus-operator
+ * AlertmanagerConfig in the plan's namespace (src/constructs/alert-routing.ts). The URL is
+ * read from a Secret by the operator, never written in the plan.
+ */
+export const alertRoutingPlan = strict({
+  receiver: z
+    .enum(['webhook', 'slack'])
+    .describe('webhook: POST Alertmanager\'s JSON payload to a URL; slack: a Slack incoming webhook.'),
+  urlSecret: strict({ name: keyRef('Secret').shape.name, key: keyRef('Secret').shape.key }).describe(
+    'The Secret in the plan\'s namespace, and its key, that holds the webhook URL (or the Slack incoming-webhook URL). Create it before applying, e.g. kubectl -n <namespace> create secret generic soak-alerts --from-literal=url=https://...',
+  ),
+  slackChannel: z.string().min(1).optional().describe('Slack channel or user to post to (receiver slack only); unset: the webhook\'s own channel.'),
+  severities: z
+    .array(z.enum(['critical', 'warning']))
+    .min(1, { error: 'route at least one severity' })
+    .default(['critical', 'warning'])
+    .describe('Severities of the soak\'s alerts to send.'),
+  sendResolved: z.boolean().default(true).describe('Also notify when an alert resolves.'),
+  groupWait: duration.prefault('30s').describe('How long Alertmanager waits to group the first notification.'),
+  groupInterval: duration.prefault('5m').describe('How long it waits before notifying about new alerts in a group.'),
+  repeatInterval: duration.prefault('4h').describe('How often a still-firing alert is sent again.'),
+})
+  .superRefine((routing, ctx) => {
+    if (routing.slackChannel !== undefined && routing.receiver !== 'slack') {
+      ctx.addIssue({ code: 'custom', path: ['slackChannel'], message: 'slackChannel applies only to receiver slack' });
+    }
+  })
+  .describe('Routes the soak\'s alerts to one receiver (an AlertmanagerConfig). The URL comes from a Secret, never from the plan.');
+
 export const monitoringPlan = strict({
-  enabled: z.boolean().default(true).describe('Emit PodMonitor, ServiceMonitor and PrometheusRule (needs the Prometheus operator CRDs).'),
+  enabled: z.boolean().default(true).describe('Emit PodMonitor, ServiceMonitors, PrometheusRule and the Grafana dashboard ConfigMap (needs the Prometheus operator CRDs).'),
   labels: labelMap.default({}).describe('Labels your Prometheus selects monitors and rules by, e.g. release: kube-prometheus-stack.'),
   scrapeInterval: duration.prefault('30s'),
   /**
@@ -518,6 +548,36 @@ export const monitoringPlan = strict({
     processingLagSeconds: int(1).default(60).describe('Alert when the pipeline lags by more than this.'),
     for: duration.prefault('10m').describe('How long a condition must hold before it alerts.'),
   }).prefault({}),
+  /**
+   * Where every alert's `runbook_url` annotation points: `<runbookBaseUrl>#<alert name in
+   * lower case>`, a section of docs/runbook.md. The default is that file's path in this
+   * repository; set the URL where your copy is rendered (e.g.
+   * https://github.com/<org>/<repo>/blob/main/docs/runbook.md) so the link opens from a page.
+   * @default 'docs/runbook.md'
+   */
+  runbookBaseUrl: z
+    .string()
+    .regex(/^(https?:\/\/[^\s#{}]+|[^\s#{}:]+)$/, {
+      error: (issue) => `expected an http(s) URL or a repository path without '#', spaces or braces, got ${describe(issue.input)}`,
+    })
+    .default('docs/runbook.md')
+    .describe(
+      'Base of every alert\'s runbook_url annotation (<base>#<alert name in lower case>). Default: docs/runbook.md, the path in this repository; set the URL where it is rendered, e.g. https://github.com/<org>/<repo>/blob/main/docs/runbook.md.',
+    ),
+  /**
+   * Labels of the dashboard ConfigMap. The default is what kube-prometheus-stack 70.4.1's
+   * Grafana sidecar loads (values.yaml `grafana.sidecar.dashboards`: label
+   * `grafana_dashboard`, labelValue "1", searchNamespace ALL).
+   * @default { grafana_dashboard: "1" }
+   */
+  dashboardLabels: labelMap
+    .default({ grafana_dashboard: '1' })
+    .describe('Labels on the Grafana dashboard ConfigMap, those your Grafana sidecar loads dashboards by. Default: grafana_dashboard: "1", kube-prometheus-stack\'s.'),
+  /**
+   * Sends the soak's alerts to a webhook or Slack (an AlertmanagerConfig).
+   * @default unset: no routing; the alerts reach only Alertmanager's own routes
+   */
+  alertRouting: alertRoutingPlan.optional(),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -554,5 +614,6 @@ export type BatchMapPlan = z.output<typeof batchMapPlan>;
 export type SinkPlan = z.output<typeof sinkPlan>;
 export type PipelinePlan = z.output<typeof pipelinePlan>;
 export type MonitoringPlan = z.output<typeof monitoringPlan>;
+export type AlertRoutingPlan = z.output<typeof alertRoutingPlan>;
 export type EnvValue = z.output<typeof envValue>;
 export type EnvVarSource = z.output<typeof envVarSource>;

@@ -19,7 +19,7 @@ describe('numaflow-soak report', () => {
   it('synthesizes both variants into <outdir>/soak and <outdir>/rightsized', () => {
     for (const variant of ['soak', 'rightsized']) {
       const files = fs.readdirSync(path.join(outdir, variant));
-      expect(files).toHaveLength(12);
+      expect(files).toHaveLength(13);
       expect(files[0]).toBe('01-namespace-numaflow-soak.k8s.yaml');
     }
   });
@@ -53,7 +53,7 @@ describe('numaflow-soak report', () => {
   });
 
   it('reports progress and plan warnings on stderr only', () => {
-    expect(result.stderr).toContain('soak: 12 objects in ');
+    expect(result.stderr).toContain('soak: 13 objects in ');
     expect(result.stderr).toContain(`wrote ${path.join(outdir, 'report.json')} and ${path.join(outdir, 'report.html')}`);
     expect(result.stdout).not.toContain('objects in');
   });

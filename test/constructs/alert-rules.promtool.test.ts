@@ -7,7 +7,9 @@
  * - `promtool test rules` evaluates the alerts over fixture series and compares the alerts
  *   that fire, with their labels and expanded annotations, at several times: a soak with
  *   incidents fires the OOM-kill, restart (the `monitor` sidecar included), throughput,
- *   back-pressure, error and memory alerts, and a steady soak fires none.
+ *   back-pressure, error and memory alerts, and a steady soak fires none; every firing alert
+ *   carries its summary and description as expanded, its `runbook_url` and the plan's
+ *   `namespace` label.
  *
  * The unit-test YAML is generated here from the plan, so names, replica counts, partitions,
  * limits and thresholds flow in. The fixtures carry the label sets upstream exposes:
@@ -472,6 +474,13 @@ function expand(template: string, alert: FiringAlert): string {
   });
 }
 
+/**
+ * The runbook link every firing alert must carry, written out here rather than taken from the
+ * rule: the stack files keep the default `monitoring.runbookBaseUrl` (docs/runbook.md), and
+ * each alert's section has the alert's name in lower case as its anchor.
+ */
+const expectedRunbookUrl = (alert: string) => `docs/runbook.md#${alert.toLowerCase()}`;
+
 /** One alert_rule_test per alert of the spec at `minute`: alerts not in `expected` must be silent. */
 function expectAt(spec: PrometheusRuleSpec, minute: number, expected: Expected): AlertRuleTest[] {
   const rules = alertsOf(spec);
@@ -483,7 +492,14 @@ function expectAt(spec: PrometheusRuleSpec, minute: number, expected: Expected):
     alertname: rule.alert,
     exp_alerts: (expected[rule.alert] ?? []).map((alert) => ({
       exp_labels: { ...alert.labels, ...rule.labels },
-      exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([k, t]) => [k, expand(t, alert)])),
+      exp_annotations: {
+        ...Object.fromEntries(
+          Object.entries(rule.annotations)
+            .filter(([k]) => k !== 'runbook_url')
+            .map(([k, t]) => [k, expand(t, alert)]),
+        ),
+        runbook_url: expectedRunbookUrl(rule.alert),
+      },
     })),
   }));
 }

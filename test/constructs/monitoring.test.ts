@@ -1,6 +1,10 @@
 import * as path from 'node:path';
 import { type IPodMonitor, PodMonitor as UpstreamPodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
 import {
+  AlertmanagerConfig as UpstreamAlertmanagerConfig,
+  type IAlertmanagerConfig,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig';
+import {
   type IPrometheusRule,
   PrometheusRule as UpstreamPrometheusRule,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
@@ -9,11 +13,13 @@ import {
   ServiceMonitor as UpstreamServiceMonitor,
 } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Testing } from 'cdk8s';
+import { SLACK_TEXT } from '../../src/constructs/alert-routing';
 import { SoakMonitoring } from '../../src/constructs/monitoring';
-import type { PodMonitorProps, PrometheusRuleProps, ServiceMonitorProps } from '../../src/monitoring/prometheus-operator';
+import type { AlertmanagerConfigProps, PodMonitorProps, PrometheusRuleProps, ServiceMonitorProps } from '../../src/monitoring/prometheus-operator';
 import { loadStackFile } from '../../src/plan/load';
 import { Duration } from '../../src/plan/quantity';
-import type { SoakPlan } from '../../src/plan/schema';
+import type { AlertRoutingPlan, SoakPlan } from '../../src/plan/schema';
+import { validateCoreObject } from '../support/kube';
 
 const SOAK_STACK = path.join(__dirname, '../../stacks/Pulumi.soak.yaml');
 const NAMESPACE = 'numaflow-soak';
@@ -22,7 +28,7 @@ const BUFFER = 'soak-isb';
 
 /** A synthesized object, typed by the props of our wrapper class. */
 type Manifest<P> = P & { readonly apiVersion: string; readonly kind: string };
-type AnyManifest = Manifest<PodMonitorProps | ServiceMonitorProps | PrometheusRuleProps>;
+type AnyManifest = Manifest<PodMonitorProps | ServiceMonitorProps | PrometheusRuleProps | AlertmanagerConfigProps>;
 
 function soakPlan(): SoakPlan {
   return loadStackFile(SOAK_STACK).plan;
@@ -79,13 +85,14 @@ function isBalanced(expr: string): boolean {
 }
 
 describe('SoakMonitoring', () => {
-  it('emits a PodMonitor for the vertices, ServiceMonitors for the buffer and the daemon, and a PrometheusRule, all in the plan namespace', () => {
+  it('emits a PodMonitor for the vertices, ServiceMonitors for the buffer and the daemon, a PrometheusRule and the dashboard ConfigMap, all in the plan namespace', () => {
     const objects = synth();
     expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       `monitoring.coreos.com/v1 PodMonitor ${NAMESPACE}/${PIPELINE}-vertices`,
       `monitoring.coreos.com/v1 ServiceMonitor ${NAMESPACE}/${BUFFER}-jetstream`,
       `monitoring.coreos.com/v1 ServiceMonitor ${NAMESPACE}/${PIPELINE}-daemon`,
       `monitoring.coreos.com/v1 PrometheusRule ${NAMESPACE}/${PIPELINE}-soak`,
+      `v1 ConfigMap ${NAMESPACE}/${PIPELINE}-dashboard`,
     ]);
   });
 
@@ -142,16 +149,20 @@ describe('SoakMonitoring', () => {
     expect(synth(withMonitoring(soakPlan(), { enabled: false }))).toEqual([]);
   });
 
-  it('puts the plan labels and part-of numaflow-soak on every object, keys sorted', () => {
+  it('puts the plan labels and part-of numaflow-soak on every object, keys sorted, and the Grafana sidecar label on the dashboard', () => {
     const objects = synth(withMonitoring(soakPlan(), { labels: { team: 'data', release: 'kube-prometheus-stack' } }));
-    expect(objects).toHaveLength(4);
+    expect(objects).toHaveLength(5);
     for (const object of objects) {
+      const dashboard = object.kind === 'ConfigMap';
       expect(object.metadata.labels).toEqual({
         'app.kubernetes.io/part-of': 'numaflow-soak',
+        ...(dashboard ? { grafana_dashboard: '1' } : {}),
         release: 'kube-prometheus-stack',
         team: 'data',
       });
-      expect(Object.keys(object.metadata.labels)).toEqual(['app.kubernetes.io/part-of', 'release', 'team']);
+      expect(Object.keys(object.metadata.labels)).toEqual(
+        dashboard ? ['app.kubernetes.io/part-of', 'grafana_dashboard', 'release', 'team'] : ['app.kubernetes.io/part-of', 'release', 'team'],
+      );
     }
   });
 
@@ -183,7 +194,7 @@ describe('SoakMonitoring', () => {
       expect(rule.expr.endsWith('< 0.77')).toBe(true);
     });
 
-    it('has the expected alerts, each with for, a severity, a summary and a description', () => {
+    it('has the expected alerts, each with for, a severity, the namespace, a summary, a description and a runbook link', () => {
       const rules = alerts();
       expect(rules.map((r) => r.alert)).toEqual([
         'NumaflowSoakContainerRestarted',
@@ -199,9 +210,12 @@ describe('SoakMonitoring', () => {
       for (const rule of rules) {
         expect(rule.for).toBe(rule.alert === 'NumaflowSoakOOMKilled' ? '0s' : '10m');
         expect(['warning', 'critical']).toContain(rule.labels.severity);
-        expect(Object.keys(rule.labels)).toEqual(['severity']);
+        // namespace: an AlertmanagerConfig receives only alerts labelled with its own namespace.
+        expect(rule.labels).toEqual({ namespace: NAMESPACE, severity: rule.labels.severity });
+        expect(Object.keys(rule.annotations)).toEqual(['description', 'runbook_url', 'summary']);
         expect(rule.annotations.summary).toMatch(/\S/);
         expect(rule.annotations.description).toMatch(/\S/);
+        expect(rule.annotations.runbook_url).toBe(`docs/runbook.md#${rule.alert.toLowerCase()}`);
       }
     });
 
@@ -288,6 +302,60 @@ describe('SoakMonitoring', () => {
   });
 });
 
+describe('alert routing', () => {
+  const webhook: AlertRoutingPlan = {
+    receiver: 'webhook',
+    urlSecret: { name: 'soak-alerts', key: 'url' },
+    severities: ['critical', 'warning'],
+    sendResolved: true,
+    groupWait: Duration.parse('30s'),
+    groupInterval: Duration.parse('5m'),
+    repeatInterval: Duration.parse('4h'),
+  };
+  const routed = (routing: AlertRoutingPlan) => synth(withMonitoring(soakPlan(), { alertRouting: routing }));
+  const routingOf = (objects: readonly AnyManifest[]) => find<AlertmanagerConfigProps>(objects, 'AlertmanagerConfig', `${PIPELINE}-soak-routing`);
+
+  it('is off by default: no AlertmanagerConfig', () => {
+    expect(soakPlan().monitoring.alertRouting).toBeUndefined();
+    expect(synth().filter((o) => o.kind === 'AlertmanagerConfig')).toEqual([]);
+  });
+
+  it('routes every soak alert of the chosen severities to a webhook whose URL is read from a Secret', () => {
+    const objects = routed(webhook);
+    const config = routingOf(objects);
+    expect(config.apiVersion).toBe('monitoring.coreos.com/v1alpha1');
+    expect(config.metadata.namespace).toBe(NAMESPACE);
+    expect(config.spec.route).toEqual({
+      receiver: 'numaflow-soak',
+      groupBy: ['alertname', 'namespace'],
+      groupWait: '30s',
+      groupInterval: '5m',
+      repeatInterval: '4h',
+      matchers: [
+        { name: 'alertname', matchType: '=~', value: alerts(objects).map((a) => a.alert).join('|') },
+        { name: 'severity', matchType: '=~', value: 'critical|warning' },
+      ],
+    });
+    expect(config.spec.receivers).toEqual([{ name: 'numaflow-soak', webhookConfigs: [{ urlSecret: { name: 'soak-alerts', key: 'url' }, sendResolved: true }] }]);
+    // The operator only lets through alerts labelled with the object's namespace: all of them are.
+    for (const rule of alerts(objects)) expect(rule.labels.namespace).toBe(config.metadata.namespace);
+  });
+
+  it('posts to Slack with the summary, description and runbook link of each alert, to a channel if given', () => {
+    const config = routingOf(routed({ ...webhook, receiver: 'slack', slackChannel: '#soak', severities: ['critical'] }));
+    expect(config.spec.route.matchers[1]).toEqual({ name: 'severity', matchType: '=~', value: 'critical' });
+    expect(config.spec.receivers).toEqual([
+      { name: 'numaflow-soak', slackConfigs: [{ apiURL: { name: 'soak-alerts', key: 'url' }, sendResolved: true, channel: '#soak', text: SLACK_TEXT }] },
+    ]);
+    expect(SLACK_TEXT).toContain('{{ .Annotations.runbook_url }}');
+  });
+
+  it('never writes a URL into the manifest', () => {
+    const text = JSON.stringify(routingOf(routed(webhook)));
+    expect(text).not.toMatch(/https?:/);
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // Schema validation against @kubernetes-models/prometheus-operator (CRDs of operator v0.65.1)
 
@@ -314,6 +382,7 @@ const UPSTREAM = {
   PodMonitor: UpstreamPodMonitor,
   ServiceMonitor: UpstreamServiceMonitor,
   PrometheusRule: UpstreamPrometheusRule,
+  AlertmanagerConfig: UpstreamAlertmanagerConfig,
 } as const;
 
 function validateUpstream(object: { kind: string }): void {
@@ -323,12 +392,39 @@ function validateUpstream(object: { kind: string }): void {
 }
 
 describe('schema validation', () => {
-  it('every synthesized object passes the upstream prometheus-operator schema', () => {
-    const objects = synth(withMonitoring(soakPlan(), { labels: { release: 'kube-prometheus-stack' } }));
-    expect(objects).toHaveLength(4);
+  it('every synthesized object passes the upstream prometheus-operator schema (the dashboard ConfigMap: kubernetes-models)', () => {
+    const alertRouting: AlertRoutingPlan = {
+      receiver: 'slack',
+      urlSecret: { name: 'soak-alerts', key: 'url' },
+      slackChannel: '#soak',
+      severities: ['critical', 'warning'],
+      sendResolved: true,
+      groupWait: Duration.parse('30s'),
+      groupInterval: Duration.parse('5m'),
+      repeatInterval: Duration.parse('4h'),
+    };
+    const objects = synth(withMonitoring(soakPlan(), { labels: { release: 'kube-prometheus-stack' }, alertRouting }));
+    expect(objects.map((o) => o.kind)).toEqual(['PodMonitor', 'ServiceMonitor', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'AlertmanagerConfig']);
     for (const object of objects) {
-      expect(() => validateUpstream(object)).not.toThrow();
+      if (object.kind === 'ConfigMap') expect(validateCoreObject(object)).toBe(true);
+      else expect(() => validateUpstream(object)).not.toThrow();
     }
+  });
+
+  it('the upstream validator rejects an AlertmanagerConfig matcher type outside its enum', () => {
+    const config = synth(withMonitoring(soakPlan(), {
+      alertRouting: {
+        receiver: 'webhook',
+        urlSecret: { name: 'soak-alerts', key: 'url' },
+        severities: ['critical'],
+        sendResolved: true,
+        groupWait: Duration.parse('30s'),
+        groupInterval: Duration.parse('5m'),
+        repeatInterval: Duration.parse('4h'),
+      },
+    })).find((o) => o.kind === 'AlertmanagerConfig') as Manifest<AlertmanagerConfigProps>;
+    const bad = { ...config, spec: { ...config.spec, route: { ...config.spec.route, matchers: [{ name: 'alertname', matchType: '~=', value: 'x' }] } } };
+    expect(() => validateUpstream(bad)).toThrow(/matchType must be equal to one of the allowed values/);
   });
 
   it('the upstream validator rejects a misspelled required field, a value outside an enum and a malformed duration', () => {
@@ -358,9 +454,10 @@ describe('schema validation', () => {
       OnlyKnownFields<PodMonitorProps, IPodMonitor>,
       OnlyKnownFields<ServiceMonitorProps, IServiceMonitor>,
       OnlyKnownFields<PrometheusRuleProps, IPrometheusRule>,
-    ] = [true, true, true];
+      OnlyKnownFields<AlertmanagerConfigProps, IAlertmanagerConfig>,
+    ] = [true, true, true, true];
     // @ts-expect-error: proves the check bites: `podMetricEndpoints` is not a PodMonitor field.
     const misspelled: OnlyKnownFields<{ spec: { podMetricEndpoints: [] } }, IPodMonitor> = true;
-    expect([...knownUpstream, misspelled]).toEqual([true, true, true, true]);
+    expect([...knownUpstream, misspelled]).toEqual([true, true, true, true, true]);
   });
 });

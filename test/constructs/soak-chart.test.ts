@@ -42,7 +42,7 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
 
   test('every core Kubernetes object validates with kubernetes-models', () => {
     const core = objects.filter((o) => !o.apiVersion.includes('numaflow') && !o.apiVersion.startsWith('monitoring.coreos.com'));
-    expect(core.map((o) => o.kind).sort()).toEqual(['LimitRange', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota']);
+    expect(core.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'LimitRange', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'PriorityClass', 'ResourceQuota']);
     for (const o of core) expect(validateCoreObject(o)).toBe(true);
   });
 

@@ -65,7 +65,7 @@ describe('soak → rightsized', () => {
       '<details><summary>ResourceQuota soak (5 changes)</summary>',
     ]);
     expect(lines).toContain('| `spec.vertices[batch-cat].udf.container.resources.requests.cpu` | `2` | `1720m` |');
-    expect(md).toMatch(/^Unchanged \(8\): .*Namespace numaflow-soak\.$/m);
+    expect(md).toMatch(/^Unchanged \(9\): .*Namespace numaflow-soak\.$/m);
   });
 
   it('ends with the command to reproduce it', () => {
@@ -186,7 +186,7 @@ describe('size cap', () => {
     expect(md).not.toContain('<details>');
     expect(md).toMatch(/_\d+ more container rows omitted to keep this comment short; the JSON and HTML reports list them all\._/);
     expect(md).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
-    expect(md).toContain('Unchanged: 8 objects (listed in the JSON report).');
+    expect(md).toContain('Unchanged: 9 objects (listed in the JSON report).');
   });
 
   it('never exceeds the cap, even below the size of the summary', () => {

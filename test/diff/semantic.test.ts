@@ -127,7 +127,7 @@ describe('objects', () => {
     after.push(extra);
     const diffs = diffManifests(before, after);
     expect(diffs.find((o) => o.ref.kind === 'PodDisruptionBudget')).toMatchObject({ status: 'removed', changes: [] });
-    expect(diffs.find((o) => o.ref.kind === 'ConfigMap')).toMatchObject({ status: 'added', changes: [], key: 'v1/ConfigMap/numaflow-soak/extra' });
+    expect(diffs.find((o) => o.ref.kind === 'ConfigMap' && o.ref.name === 'extra')).toMatchObject({ status: 'added', changes: [], key: 'v1/ConfigMap/numaflow-soak/extra' });
     expect(diffs.filter((o) => o.status === 'changed')).toEqual([]);
   });
 

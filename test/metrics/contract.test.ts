@@ -4,16 +4,17 @@
  * recommender, the verdict and the doctor run against a PrometheusSource whose HTTP calls are recorded
  * (and answered with empty results), and the PrometheusRule expressions come from
  * soakAlerts() of both stack plans. Each is parsed by Prometheus's own grammar
- * (@prometheus-io/lezer-promql).
+ * (@prometheus-io/lezer-promql; the check is test/support/promql-contract.ts, which the
+ * dashboard test uses too).
  */
-import { parser } from '@prometheus-io/lezer-promql';
 import { soakAlerts } from '../../src/constructs/monitoring';
-import { contractFor, METRICS } from '../../src/metrics/contract';
+import { METRICS } from '../../src/metrics/contract';
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { soakDoctor } from '../../src/recommend/doctor';
 import { PrometheusSource } from '../../src/recommend/prometheus';
 import { recommendPlan } from '../../src/recommend/recommend';
 import { soakVerdict } from '../../src/recommend/verdict';
+import { violations } from '../support/promql-contract';
 
 const soak = loadStackFile(stackFile('soak')).plan;
 const rightsized = loadStackFile(stackFile('rightsized')).plan;
@@ -29,47 +30,6 @@ async function recordedQueries(body: (source: PrometheusSource) => Promise<unkno
   }) as typeof fetch;
   await body(new PrometheusSource({ url: 'http://prometheus.test:9090', fetchImpl }));
   return queries;
-}
-
-interface Violation {
-  readonly expr: string;
-  readonly problem: string;
-}
-
-/** Parses one expression and checks every selector against the contract. */
-function violations(expr: string): Violation[] {
-  const out: Violation[] = [];
-  const tree = parser.parse(expr);
-  tree.iterate({
-    enter(node) {
-      if (node.type.isError) out.push({ expr, problem: `syntax error at ${node.from}: ${expr.slice(Math.max(0, node.from - 20), node.from + 20)}` });
-      if (node.name !== 'VectorSelector') return;
-      const text = expr.slice(node.from, node.to);
-      const id = node.node.getChild('Identifier');
-      let name = id ? expr.slice(id.from, id.to) : undefined;
-      const labels: string[] = [];
-      const matchers = node.node.getChild('LabelMatchers');
-      for (const m of matchers?.getChildren('UnquotedLabelMatcher') ?? []) {
-        const label = m.getChild('LabelName')!;
-        const key = expr.slice(label.from, label.to);
-        if (key === '__name__') {
-          const value = m.getChild('StringLiteral')!;
-          name = JSON.parse(expr.slice(value.from, value.to));
-        } else labels.push(key);
-      }
-      if (name === undefined) {
-        out.push({ expr, problem: `selector without a metric name: ${text}` });
-        return;
-      }
-      const contract = contractFor(name);
-      if (!contract) {
-        out.push({ expr, problem: `metric ${name} is not in the contract` });
-        return;
-      }
-      for (const label of labels) if (!contract.labels.includes(label)) out.push({ expr, problem: `${name} carries no label ${label} (contract: ${contract.labels.join(', ')})` });
-    },
-  });
-  return out;
 }
 
 describe('the metrics contract', () => {

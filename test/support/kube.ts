@@ -2,6 +2,7 @@
  * Core Kubernetes validation with kubernetes-models (types, enums, required fields and
  * quantity formats), plus the name rules the API server applies that those models do not.
  */
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { LimitRange } from 'kubernetes-models/v1/LimitRange';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
@@ -12,6 +13,7 @@ import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1/PriorityCl
 type Model = { validate(): void };
 const MODELS: Record<string, new (data: any) => Model> = {
   'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
   'v1/ResourceQuota': ResourceQuota,
   'v1/LimitRange': LimitRange,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
