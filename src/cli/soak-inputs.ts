@@ -20,6 +20,7 @@ import type { SelectorNames } from '../recommend/selectors';
 import { nonNegativeNumber, UsageError, type OptionSpec, type OptionValues } from './args';
 import { EXIT } from './exit-codes';
 import { reproduceCommand, writeFileAtomic } from './output';
+import { prometheusConnection, PROMETHEUS_OPTIONS, redactPrometheusArgs, refusePrometheusOptions, sourceErrorHint, withoutUserinfo } from './prometheus-options';
 
 /** The variant whose usage is measured, and the one `--write` updates. */
 export const SOAKED_VARIANT = 'soak';
@@ -33,6 +34,7 @@ export const DEFAULT_WARM_UP = '10m';
 /** Options `recommend` and `verdict` share: where the data is, which soak, which window. */
 export const SOURCE_OPTIONS = {
   'prometheus-url': { type: 'string', value: '<url>', description: 'Prometheus to read the soak from (this or --embedded is required)' },
+  ...PROMETHEUS_OPTIONS,
   embedded: { type: 'boolean', description: 'use the embedded seeded soak dataset, a model of the soak, no Prometheus needed (this or --prometheus-url is required)' },
   scenario: { type: 'string', choices: SCENARIOS, description: `which modelled soak of the embedded dataset; implies --embedded (default: ${DEFAULT_DATASET.scenario})` },
   selector: {
@@ -127,11 +129,15 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
   let source: MetricsSource;
   let span: { start: number; end: number } | undefined;
   const leading: string[] = [];
+  const connectionNotes: string[] = [];
   if (url !== undefined) {
-    if (!/^https?:\/\/[^/\s]+/.test(url)) fail(`--prometheus-url expects an http(s) URL (got '${url}')`);
-    source = new PrometheusSource({ url, timeoutMs, selectors, onQueryDone: reporter.queryDone });
-    leading.push('--prometheus-url', url);
+    if (!/^https?:\/\/[^/\s]+/.test(url)) fail(`--prometheus-url expects an http(s) URL (got '${withoutUserinfo(url)}')`);
+    const connection = prometheusConnection(command, { ...v, 'prometheus-url': url });
+    source = new PrometheusSource({ url: connection.url, auth: connection.auth, tls: connection.tls, timeoutMs, selectors, onQueryDone: reporter.queryDone });
+    leading.push('--prometheus-url', connection.url, ...connection.reproduce);
+    connectionNotes.push(...(connection.summary !== undefined ? [connection.summary] : []), ...connection.warnings);
   } else {
+    refusePrometheusOptions(command, v);
     const scenario = (v.scenario ?? DEFAULT_DATASET.scenario) as Scenario;
     const dataset = scenario === DEFAULT_DATASET.scenario ? defaultDataset() : generateSoakDataset({ ...DEFAULT_DATASET, scenario });
     source = new EmbeddedSource(dataset, selectors);
@@ -154,6 +160,7 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
   if (!(end > from + warmUp)) fail(`the window is empty: start ${isoTime(from)}${warmUp > 0 ? ` plus the warm-up (${v['warm-up'] ?? DEFAULT_WARM_UP})` : ''} is not before end ${isoTime(end)}`);
   leading.push('--start', isoTime(from), '--end', isoTime(end), '--warm-up', v['warm-up'] ?? DEFAULT_WARM_UP);
   progress(`${command}: ${source.description}, ${isoTime(from + warmUp)} (after a ${warmUp}s warm-up) to ${isoTime(end)}, step ${step}s`);
+  connectionNotes.forEach(progress);
   return { plan, root, names, source, window: { start: from + warmUp, end, stepSeconds: step }, ...(target !== undefined ? { target } : {}), progress, leading };
 }
 
@@ -190,7 +197,7 @@ export async function runSoakCommand(command: string, body: () => Promise<number
     return await body();
   } catch (error) {
     if (error instanceof SourceUnavailableError) {
-      process.stderr.write(`numaflow-soak ${command}: data source unavailable: ${error.message}\n`);
+      process.stderr.write(`numaflow-soak ${command}: data source unavailable: ${error.message}${sourceErrorHint(error)}\n`);
       return EXIT.sourceUnavailable;
     }
     if (error instanceof PolicyError || error instanceof PlanWriteError) {
@@ -209,7 +216,7 @@ export async function runSoakCommand(command: string, body: () => Promise<number
  */
 export function reproduceLine(command: string, inputs: SoakInputs, argv: readonly string[], flags: readonly string[] = []): string {
   const booleans = new Set(['embedded', 'quiet', 'verbose', ...flags].map((f) => `--${f}`));
-  const rest = argv.filter((a) => !booleans.has(a));
+  const rest = redactPrometheusArgs(argv).filter((a) => !booleans.has(a));
   return reproduceCommand(command, inputs.leading, rest, ['prometheus-url', 'scenario', 'start', 'end', 'history-duration', 'warm-up', 'output']);
 }
 

@@ -37,7 +37,14 @@
  *   `max without (job, instance)` before summing.
  *
  * Errors (refused connection, DNS failure, timeout, HTTP errors, `status: "error"`) become
- * `SourceUnavailableError` naming the URL and the cause.
+ * `SourceUnavailableError` naming the URL and the cause; HTTP 401 and 403 an
+ * `AuthenticationError` saying which credentials were sent, a refused certificate a
+ * `TlsError` (http-transport.ts).
+ *
+ * Credentials (extra headers, a bearer token, basic auth, or `user:password@` in the URL,
+ * which is taken out of it) and TLS settings go through http-transport.ts. The URL without
+ * its user info is the source's `description`, the only form of it any message, report or
+ * written file shows; no message repeats a secret.
  */
 import { performance } from 'node:perf_hooks';
 import { metric, type MetricName } from '../metrics/contract';
@@ -62,19 +69,40 @@ import {
   type VertexThroughput,
 } from './metrics';
 import { ERROR_COUNTERS } from './metrics';
+import {
+  AuthenticationError,
+  authHeaders,
+  describeAuth,
+  redact,
+  secretsOf,
+  splitUserinfo,
+  TlsError,
+  tlsFailure,
+  transportFetch,
+  type PrometheusAuth,
+  type TlsFailure,
+  type TlsOptions,
+} from './http-transport';
 import { inOrder, inventoryExpression, inventoryFromResult } from './inventory';
 import { leastSquaresSlope, maxOf, quantile } from './stats';
 
 export interface PrometheusSourceOptions {
-  /** Base URL of the Prometheus server, e.g. `http://prometheus.monitoring:9090` (a path prefix is kept). */
+  /**
+   * Base URL of the Prometheus server, e.g. `http://prometheus.monitoring:9090` (a path
+   * prefix is kept). `user:password@` in it is sent as basic auth and taken out of the URL.
+   */
   readonly url: string;
+  /** Extra headers, a bearer token or basic auth, sent with every request. */
+  readonly auth?: PrometheusAuth;
+  /** CA, client certificate and verification for an https:// URL (used by the default transport only). */
+  readonly tls?: TlsOptions;
   /** Per-request timeout, milliseconds (default 30000). */
   readonly timeoutMs?: number;
   /** Called before each query with a short description of it (the CLI prints it to stderr). */
   readonly onProgress?: (message: string) => void;
   /** Called after each query with its description, the time it took and the timeout (the CLI's --verbose lines). */
   readonly onQueryDone?: (done: { readonly what: string; readonly elapsedMs: number; readonly timeoutMs: number; readonly ok: boolean }) => void;
-  /** The fetch to use (tests); defaults to Node's global fetch. */
+  /** The fetch to use (tests); defaults to http-transport's `transportFetch(tls)`. Credentials are headers and reach either. */
   readonly fetchImpl?: typeof fetch;
   /** Extra label matchers added to every selector (`--selector`). */
   readonly selectors?: readonly LabelMatcher[];
@@ -248,16 +276,32 @@ export class PrometheusSource implements MetricsSource {
   private readonly onProgress?: (message: string) => void;
   private readonly onQueryDone?: PrometheusSourceOptions['onQueryDone'];
   private readonly fetchImpl: typeof fetch;
+  /** Credential headers sent with every request. */
+  private readonly authHeaders: Readonly<Record<string, string>>;
+  /** What the credentials are, without a secret, for authentication errors. */
+  private readonly sentAuth: string;
+  /** The secret values of the credentials, kept out of every message. */
+  private readonly secrets: readonly string[];
+  /** Whether a client certificate is offered (to read a TLS alert right). */
+  private readonly withClientCert: boolean;
   /** `,cluster="prod-eu"`…: the user's extra matchers, appended to every selector. */
   private readonly extra: string;
 
   constructor(options: PrometheusSourceOptions) {
-    this.base = options.url.replace(/\/+$/, '');
+    const { url, user, password } = splitUserinfo(options.url);
+    if (user !== undefined && options.auth?.basicAuth) throw new Error('PrometheusSource: the URL carries user info and auth.basicAuth is given too; give one');
+    const auth: PrometheusAuth = user !== undefined ? { ...options.auth, basicAuth: { user, password: password ?? '' } } : (options.auth ?? {});
+    if (auth.basicAuth && auth.bearerToken !== undefined) throw new Error('PrometheusSource: basic auth and a bearer token both set Authorization; give one');
+    this.base = url.replace(/\/+$/, '');
     this.description = this.base;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.onProgress = options.onProgress;
     this.onQueryDone = options.onQueryDone;
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.fetchImpl = options.fetchImpl ?? transportFetch(options.tls);
+    this.authHeaders = authHeaders(auth);
+    this.sentAuth = describeAuth(auth);
+    this.secrets = secretsOf(auth);
+    this.withClientCert = options.tls?.cert !== undefined;
     this.extra = (options.selectors ?? []).map((m) => `,${matcherText(m)}`).join('');
   }
 
@@ -607,7 +651,7 @@ export class PrometheusSource implements MetricsSource {
         const fetchImpl = this.fetchImpl; // called unbound, as the global fetch expects
         const response = await fetchImpl(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          headers: { ...this.authHeaders, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
           body: new URLSearchParams(params).toString(),
           signal: controller.signal,
         });
@@ -618,7 +662,13 @@ export class PrometheusSource implements MetricsSource {
         if (controller.signal.aborted) {
           throw new SourceUnavailableError(`Prometheus at ${this.base} did not answer within ${this.timeoutMs / 1000}s (${query})`);
         }
-        throw new SourceUnavailableError(`Prometheus at ${this.base} is unreachable: ${describeError(error)}`);
+        const tls = tlsFailure(error, this.withClientCert);
+        if (tls) throw new TlsError(`Prometheus at ${this.base}: TLS: ${TLS_PROBLEM[tls.failure]} (${tls.detail})`, tls.failure);
+        throw new SourceUnavailableError(`Prometheus at ${this.base} is unreachable: ${redact(describeError(error), this.secrets)}`);
+      }
+      if (status === 401 || status === 403) {
+        const said = snippet(redact(text, this.secrets), 200);
+        throw new AuthenticationError(`Prometheus at ${this.base}: authentication failed (${status}) with ${this.sentAuth}${said ? `: ${said}` : ''}`, status);
       }
       let body: any;
       try {
@@ -632,11 +682,11 @@ export class PrometheusSource implements MetricsSource {
       }
       if (status < 200 || status >= 300) {
         throw new SourceUnavailableError(
-          `Prometheus at ${this.base} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}: ${snippet(text) || 'empty body'} (${query})`,
+          `Prometheus at ${this.base} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}: ${snippet(redact(text, this.secrets)) || 'empty body'} (${query})`,
         );
       }
       if (!body || body.status !== 'success' || body.data === undefined) {
-        throw new SourceUnavailableError(`Prometheus at ${this.base} sent something that is not a Prometheus API answer: ${snippet(text)}`);
+        throw new SourceUnavailableError(`Prometheus at ${this.base} sent something that is not a Prometheus API answer: ${snippet(redact(text, this.secrets))}`);
       }
       ok = true;
       return body.data;
@@ -648,6 +698,16 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 }
+
+/** What each TLS failure means, for the error message (the CLI adds the options that fix it). */
+const TLS_PROBLEM: Readonly<Record<TlsFailure, string>> = {
+  untrusted: "the server's certificate is not trusted",
+  hostname: "the server's certificate does not name this host",
+  expired: "the server's certificate is outside its validity period",
+  'client-cert-required': 'the server requires a client certificate',
+  'client-cert-refused': 'the server refused the client certificate',
+  handshake: 'the handshake failed',
+};
 
 function finiteOr0(value: number | undefined): number {
   return value === undefined || !Number.isFinite(value) ? 0 : value;

@@ -33,10 +33,16 @@ export interface StartPrometheusOptions {
   readonly tsdb?: string;
   /** Milliseconds to wait for `/-/ready` (default 20000). */
   readonly readyTimeoutMs?: number;
+  /**
+   * A `--web.config.file` (TLS, basic auth users). With TLS in it, set `https` so the URL is
+   * https://, and give a `readyFetch` that trusts the server and carries what it asks for,
+   * to wait for `/-/ready` with.
+   */
+  readonly web?: { readonly configFile: string; readonly https: boolean; readonly readyFetch: typeof fetch };
 }
 
 export interface RunningPrometheus {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (https:// with a web config's TLS) */
   readonly url: string;
   readonly pid: number;
   /** The temporary directory (OpenMetrics file, tsdb, prom.yml, prometheus.log). */
@@ -232,7 +238,7 @@ export function datasetHash(dataset: SoakDataset): string {
   return h.digest('hex').slice(0, 16);
 }
 
-async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number, readyFetch: typeof fetch = fetch): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = signal ?? `exit ${code}`));
@@ -241,7 +247,7 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
       throw new Error(`prometheus exited before it was ready (${exited}):\n${tail(logFile)}`);
     }
     try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      const res = await readyFetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -304,7 +310,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     const config = path.join(dir, 'prom.yml');
     fs.writeFileSync(config, 'global:\n  scrape_interval: 15s\nscrape_configs: []\n');
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${options.web?.https ? 'https' : 'http'}://127.0.0.1:${port}`;
     const logFile = path.join(dir, 'prometheus.log');
     const log = fs.openSync(logFile, 'w');
     const began = performance.now();
@@ -317,11 +323,12 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         '--storage.tsdb.retention.time=100y',
         // Subqueries over days at a 1-minute step read many samples; the default is 50M.
         '--query.max-samples=500000000',
+        ...(options.web ? [`--web.config.file=${path.resolve(options.web.configFile)}`] : []),
       ],
       { cwd: dir, stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
-    await waitReady(url, child, logFile, options.readyTimeoutMs ?? 20_000);
+    await waitReady(url, child, logFile, options.readyTimeoutMs ?? 20_000, options.web?.readyFetch);
     const startMs = performance.now() - began;
     const running = child;
     let stopped: Promise<void> | undefined;
