@@ -36,7 +36,7 @@ describe('comparing variants', () => {
   it('exits 0 for soak against itself', async () => {
     const { code, stdout } = await run('--before', 'soak', '--after', 'soak');
     expect(code).toBe(0);
-    expect(stdout).toContain('0 objects changed, 0 added, 0 removed, 12 unchanged');
+    expect(stdout).toContain('0 objects changed, 0 added, 0 removed, 13 unchanged');
   });
 
   it('exits 2, not 3, with --fail-on-risk when there are changes but no risk flags', async () => {
