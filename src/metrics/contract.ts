@@ -77,17 +77,17 @@ const CADVISOR = ['container', 'id', 'image', 'name', 'namespace', 'pod', 'endpo
 const RUST_METRICS = 'numaflow v1.8.3 rust/numaflow-core/src/metrics/mod.rs';
 const VERTEX_NUMA = 'vertex pods, container `numa` (HTTPS 2469, PodMonitor)';
 
-function family(name: string, type: MetricType, labels: readonly string[], servedBy: string, upstream: string, lazy: boolean): MetricContract {
+function family<N extends string>(name: N, type: MetricType, labels: readonly string[], servedBy: string, upstream: string, lazy: boolean): MetricContract & { readonly name: N } {
   return { name, type, labels: [...new Set(labels)].sort(), servedBy, upstream, lazy };
 }
 
-const numaflowCounter = (name: string, extra: readonly string[], upstream: string) =>
+const numaflowCounter = <N extends string>(name: N, extra: readonly string[], upstream: string) =>
   family(name, 'counter', [...PIPELINE, ...extra, ...POD_MONITOR_TARGET], VERTEX_NUMA, `${RUST_METRICS}; ${upstream}`, true);
-const isbCounter = (name: string, extra: readonly string[], upstream: string) =>
+const isbCounter = <N extends string>(name: N, extra: readonly string[], upstream: string) =>
   family(name, 'counter', ['buffer', ...extra, ...POD_MONITOR_TARGET], `${VERTEX_NUMA}, the writer or reader of the buffer`, `${RUST_METRICS} jetstream_isb_metrics_labels; ${upstream}`, true);
-const ksm = (name: string, type: MetricType, labels: readonly string[], lazy = false) =>
+const ksm = <N extends string>(name: N, type: MetricType, labels: readonly string[], lazy = false) =>
   family(name, type, [...labels, ...KSM_TARGET], 'kube-state-metrics', 'kube-state-metrics internal/store/pod.go', lazy);
-const cadvisor = (name: string, type: MetricType) =>
+const cadvisor = <N extends string>(name: N, type: MetricType) =>
   family(name, type, CADVISOR, 'kubelet /metrics/cadvisor (kube-prometheus-stack kubelet ServiceMonitor)', 'google/cadvisor metrics/prometheus.go', false);
 
 /** The table. Keep it sorted by name. */

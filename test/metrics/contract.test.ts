@@ -8,7 +8,7 @@
  * dashboard test uses too).
  */
 import { soakAlerts } from '../../src/constructs/monitoring';
-import { METRICS } from '../../src/metrics/contract';
+import { metric, METRICS } from '../../src/metrics/contract';
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { soakDoctor } from '../../src/recommend/doctor';
 import { PrometheusSource } from '../../src/recommend/prometheus';
@@ -40,6 +40,12 @@ describe('the metrics contract', () => {
       expect(m.servedBy).not.toBe('');
       expect(m.upstream).toMatch(/\.(rs|go|md)\b/);
     }
+  });
+
+  it('makes a metric name the contract does not list a compile error (tsc checks this file)', () => {
+    // @ts-expect-error a typo in a metric name does not compile
+    expect(metric('isb_jetstream_isfull_total')).toBe('isb_jetstream_isfull_total');
+    expect(metric('isb_jetstream_isFull_total')).toBe('isb_jetstream_isFull_total');
   });
 
   it('knows that isb_jetstream_* carry `buffer`, not `pipeline`, and reads carry source_partition or partition_name', () => {
