@@ -16,7 +16,7 @@ import { renderJson } from '../diff/json';
 import { renderMarkdown } from '../diff/markdown';
 import type { Provenance } from '../diff/provenance';
 import { provenanceFile, readProvenanceFile, unknownProvenancePaths } from '../diff/provenance-file';
-import { buildReport, type DiffReport } from '../diff/report';
+import { buildReport, DEFAULT_RESIZE_FACTOR, type DiffReport } from '../diff/report';
 import { sideAtRevision } from '../diff/revision';
 import { sideFromWorkingTree, type BuiltSide } from '../diff/sides';
 import { projectRoot } from '../plan/load';
@@ -41,6 +41,7 @@ export const DIFF_SPEC = {
     html: { type: 'string', value: '<file>', description: 'also write the HTML report to this file' },
     'price-per-hour': { type: 'string', value: '<n>', description: "price of one node-hour (default: the node shape's pricePerHour)" },
     provenance: { type: 'string', value: '<file>', description: 'observed usage, JSON (default: stacks/Pulumi.<after>.provenance.json if present)' },
+    'resize-factor': { type: 'string', value: '<n>', default: String(DEFAULT_RESIZE_FACTOR), description: 'flag a request or limit that grows or shrinks by more than this factor' },
     'fail-on-risk': { type: 'boolean', description: 'exit 3 when any risk flag is raised' },
     root: { type: 'string', value: '<dir>', description: 'project root holding stacks/ (default: this project)' },
   },
@@ -112,12 +113,14 @@ export function diffCommand(argv: readonly string[]): number {
   const v = parsed.values;
   const mode = diffMode(v);
   const price = v['price-per-hour'] !== undefined ? nonNegativeNumber(DIFF_SPEC, 'price-per-hour', v['price-per-hour']) : undefined;
+  const resizeFactor = nonNegativeNumber(DIFF_SPEC, 'resize-factor', v['resize-factor']);
+  if (!(resizeFactor > 1)) throw new UsageError(`numaflow-soak diff: option '--resize-factor' must be above 1 (got '${v['resize-factor']}')`);
   const root = path.resolve(v.root ?? projectRoot());
 
   const { before, after, afterVariant } = buildSides(mode, root);
   for (const message of [...before.warnings, ...after.warnings]) process.stderr.write(`${message}\n`);
   const provenance = loadProvenance(v.provenance, afterVariant, root, after);
-  const report = buildReport(before, after, { ...(price !== undefined ? { pricePerHour: price } : {}), ...(provenance ? { provenance } : {}) });
+  const report = buildReport(before, after, { resizeFactor, ...(price !== undefined ? { pricePerHour: price } : {}), ...(provenance ? { provenance } : {}) });
 
   const reproduce = reproduceCommand('diff', modeArgs(mode), argv, ['before', 'after', 'stack', 'base-ref', 'head-ref', 'output', 'html']);
   const text = v.format === 'json' ? renderJson(report) : renderMarkdown(report, { reproduce });

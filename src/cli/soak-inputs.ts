@@ -12,7 +12,7 @@ import type { SoakPlan } from '../plan/schema';
 import { DEFAULT_DATASET, defaultDataset, generateSoakDataset, SCENARIOS, type Scenario } from '../recommend/dataset';
 import { EmbeddedSource } from '../recommend/embedded';
 import { SourceUnavailableError, type MetricsSource, type TimeWindow } from '../recommend/metrics';
-import { PolicyError } from '../recommend/policy';
+import { ImplausibleMeasurementError, PolicyError } from '../recommend/policy';
 import { PlanWriteError } from '../recommend/plan-writer';
 import { PrometheusSource } from '../recommend/prometheus';
 import { isoTime } from '../recommend/recommend';
@@ -198,6 +198,10 @@ export async function runSoakCommand(command: string, body: () => Promise<number
   } catch (error) {
     if (error instanceof SourceUnavailableError) {
       process.stderr.write(`numaflow-soak ${command}: data source unavailable: ${error.message}${sourceErrorHint(error)}\n`);
+      return EXIT.sourceUnavailable;
+    }
+    if (error instanceof ImplausibleMeasurementError) {
+      process.stderr.write(`numaflow-soak ${command}: ${error.message}\n`);
       return EXIT.sourceUnavailable;
     }
     if (error instanceof PolicyError || error instanceof PlanWriteError) {

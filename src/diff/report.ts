@@ -7,9 +7,18 @@ import { estimateNodes } from '../capacity/nodes';
 import { VARIANT_LABEL } from '../constructs/pod-settings';
 import { planTotals, podGroups, type Amounts } from '../capacity/pods';
 import { sizedContainers, type Workload } from '../plan/containers';
+import type { DeploymentSettings } from '../plan/deployment';
 import type { NodeShape, SoakPlan } from '../plan/schema';
 import { findingText, verdictOutcome, type ContainerObservation, type Provenance, type SoakVerdictRecord } from './provenance';
 import { diffManifests, type Manifest, type ObjectDiff } from './semantic';
+
+/**
+ * A request or limit that grows or shrinks by more than this factor is flagged (`diff
+ * --resize-factor`). Above the real soak → rightsized resize (÷164 on the udf memory limit,
+ * a soak sized generously on purpose) and below a unit or scale slip (×1000 for m against
+ * cores, ×1024 between Ki, Mi and Gi, ×1e6 from a broken exporter).
+ */
+export const DEFAULT_RESIZE_FACTOR = 250;
 
 /** Hours in an average month (365 × 24 / 12), for cost per month. */
 export const HOURS_PER_MONTH = 730;
@@ -19,6 +28,10 @@ export interface ReportSide {
   readonly label: string;
   readonly plan: SoakPlan;
   readonly manifests: readonly Manifest[];
+  /** The stack's deployment settings (protection, target cluster, installs), when known. */
+  readonly settings?: DeploymentSettings;
+  /** Deployment keys encrypted in the stack file (left out of `settings`). */
+  readonly encryptedSettings?: readonly string[];
 }
 
 export interface TotalsView {
@@ -74,6 +87,15 @@ export interface ReportOptions {
   readonly pricePerHour?: number;
   /** What the soak measured, to show beside the sizes and to flag limits below it. */
   readonly provenance?: Provenance;
+  /** A request or limit resized by more than this factor, up or down, is flagged. @default DEFAULT_RESIZE_FACTOR */
+  readonly resizeFactor?: number;
+}
+
+/** What else findRisks compares: the deployment settings, the node shape and the resize factor. */
+export interface RiskContext {
+  readonly before?: Pick<ReportSide, 'settings' | 'encryptedSettings'>;
+  readonly after?: Pick<ReportSide, 'settings' | 'encryptedSettings'>;
+  readonly resizeFactor?: number;
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -141,7 +163,14 @@ export function compareVersions(a: string, b: string): number {
  * the after side's sizes were written with (from its provenance): sizes from a soak that
  * failed it are flagged critical, from one without enough data to judge a warning.
  */
-export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly ObjectDiff[], rows: readonly ContainerRow[], verdict?: SoakVerdictRecord): Risk[] {
+export function findRisks(
+  before: SoakPlan,
+  after: SoakPlan,
+  objects: readonly ObjectDiff[],
+  rows: readonly ContainerRow[],
+  verdict?: SoakVerdictRecord,
+  context: RiskContext = {},
+): Risk[] {
   const risks: Risk[] = [];
   const add = (severity: RiskSeverity, code: string, message: string) => risks.push({ severity, code, message });
   const [x, y] = [before.buffer, after.buffer];
@@ -204,8 +233,67 @@ export function findRisks(before: SoakPlan, after: SoakPlan, objects: readonly O
       add('warning', 'cpu-below-throughput', `${r.owner}/${r.container}: CPU request ${req.cpu} gives ${req.cpu.wholeCores} whole core(s); the measured throughput needs ${o.requiredCores}`);
     }
   }
+  deploymentRisks(context, add);
+  const shape = after.cluster.nodeShape;
+  for (const r of rows) {
+    const req = r.requests.after;
+    if (!req) continue;
+    const over = [
+      ...(req.cpu.millicores > shape.cpu.millicores ? [`CPU request ${req.cpu} exceeds the node's ${shape.cpu} cores`] : []),
+      ...(req.memory.bytes > shape.memory.bytes ? [`memory request ${req.memory} exceeds the node's ${shape.memory}`] : []),
+    ];
+    if (over.length > 0) {
+      add('critical', 'request-exceeds-node', `${r.owner}/${r.container}: ${over.join(' and ')} (node shape ${shape.name}): its pods fit on no node and stay Pending`);
+    }
+  }
+  const factor = context.resizeFactor ?? DEFAULT_RESIZE_FACTOR;
+  for (const r of rows) {
+    for (const kind of ['requests', 'limits'] as const) {
+      const [a, b] = [r[kind].before, r[kind].after];
+      if (!a || !b) continue;
+      for (const [what, x, y, text] of [
+        ['CPU', a.cpu.millicores, b.cpu.millicores, `${a.cpu} → ${b.cpu}`],
+        ['memory', a.memory.bytes, b.memory.bytes, `${a.memory} → ${b.memory}`],
+      ] as const) {
+        if (!(x > 0 && y > 0)) continue;
+        const ratio = y / x;
+        if (ratio > factor || ratio < 1 / factor) {
+          const by = ratio > 1 ? `×${round(ratio, 1)}` : `÷${round(1 / ratio, 1)}`;
+          add('warning', 'resize-beyond-factor', `${r.owner}/${r.container}: ${what} ${kind === 'requests' ? 'request' : 'limit'} ${text} (${by}) changes by more than ×${factor}: check the measurement it came from`);
+        }
+      }
+    }
+  }
   const order: Record<RiskSeverity, number> = { critical: 0, warning: 1 };
   return risks.sort((a, b) => order[a.severity] - order[b.severity]);
+}
+
+/** Risks of a change to the deployment settings: protection, the target cluster, the installs. */
+function deploymentRisks(context: RiskContext, add: (severity: RiskSeverity, code: string, message: string) => void): void {
+  const [x, y] = [context.before?.settings, context.after?.settings];
+  if (!x || !y) return;
+  const encrypted = (side: RiskContext['before'], key: string) => side?.encryptedSettings?.includes(key) ?? false;
+  if (x.protectBuffer && !y.protectBuffer) {
+    add('critical', 'buffer-protection-off', 'numaflow-soak:protectBuffer is turned off: Pulumi no longer refuses to delete or replace the buffer service and the namespace holding its volumes');
+  } else if (!x.protectBuffer && y.protectBuffer) {
+    add('warning', 'buffer-protection-on', 'numaflow-soak:protectBuffer is turned on: Pulumi will refuse to delete or replace the buffer service and its namespace from now on');
+  }
+  const changes: string[] = [];
+  if (x.context !== y.context) changes.push(`context ${x.context ?? '(current)'} → ${y.context ?? '(current)'}`);
+  // Never show a kubeconfig: it holds credentials.
+  const kubeconfigChanged = encrypted(context.before, 'kubeconfig') || encrypted(context.after, 'kubeconfig')
+    ? encrypted(context.before, 'kubeconfig') !== encrypted(context.after, 'kubeconfig')
+    : x.kubeconfig !== y.kubeconfig;
+  if (kubeconfigChanged) changes.push('the kubeconfig');
+  if (changes.length > 0) {
+    add('critical', 'target-cluster-changed', `the target cluster changes (${changes.join(', ')}): the stack would create everything on the new cluster and delete it from the old one, buffer data included`);
+  }
+  for (const key of ['installNumaflow', 'installPrometheusOperator'] as const) {
+    if (x[key] !== y[key]) {
+      const what = key === 'installNumaflow' ? 'the Numaflow controller and CRDs' : 'kube-prometheus-stack (Prometheus operator and its CRDs)';
+      add('warning', 'install-changed', `numaflow-soak:${key} is turned ${y[key] ? 'on' : 'off'}: ${y[key] ? `${what} are installed, and must not clash with an existing install` : `${what} are uninstalled, and with the CRDs every resource of them`}`);
+    }
+  }
 }
 
 export function buildReport(before: ReportSide, after: ReportSide, options: ReportOptions = {}): DiffReport {
@@ -220,7 +308,11 @@ export function buildReport(before: ReportSide, after: ReportSide, options: Repo
     nodeShape: { name: shape.name, cpu: shape.cpu.toString(), memory: shape.memory.toString(), ...(price !== undefined ? { pricePerHour: price } : {}) },
     totals: { before: totalsView(before.plan, shape, price), after: totalsView(after.plan, shape, price) },
     containers,
-    risks: findRisks(before.plan, after.plan, objects, containers, options.provenance?.verdict),
+    risks: findRisks(before.plan, after.plan, objects, containers, options.provenance?.verdict, {
+      before,
+      after,
+      ...(options.resizeFactor !== undefined ? { resizeFactor: options.resizeFactor } : {}),
+    }),
     objects,
     changed: objects.some((o) => o.status !== 'unchanged'),
     ...(options.provenance ? { provenance: provenanceSummary(options.provenance) } : {}),

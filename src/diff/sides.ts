@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { planWarnings } from '../app';
 import { SoakChart } from '../constructs/soak-chart';
-import { loadStackFile, stackFile, type LoadedPlan } from '../plan/load';
+import { loadStackFile, stackFile, type LoadedPlan, type LoadedStack } from '../plan/load';
 import type { SoakPlan } from '../plan/schema';
 import type { ReportSide } from './report';
 import type { Manifest } from './semantic';
@@ -58,14 +58,16 @@ export function synthesizeManifests(plan: SoakPlan, variant: string): Manifest[]
   return new SoakChart(new App(), variant, { plan, variant }).toJson() as Manifest[];
 }
 
-/** A side from a plan that has already been loaded and checked. */
-export function sideFromLoaded(loaded: LoadedPlan, variant: string, label = variant): BuiltSide {
+/** A side from a plan that has already been loaded and checked (with its deployment settings when from a stack file). */
+export function sideFromLoaded(loaded: LoadedPlan | LoadedStack, variant: string, label = variant): BuiltSide {
   return sideFromChart(new SoakChart(new App(), variant, { plan: loaded.plan, variant }), loaded, label);
 }
 
 /** A side from a chart already built from `loaded` (e.g. by `buildApp`, to be written out too). */
-export function sideFromChart(chart: SoakChart, loaded: LoadedPlan, label = chart.node.id): BuiltSide {
+export function sideFromChart(chart: SoakChart, loaded: LoadedPlan | LoadedStack, label = chart.node.id): BuiltSide {
   return {
+    // The deployment settings too, so the diff flags a change to protection, target cluster or installs.
+    ...('settings' in loaded ? { settings: loaded.settings, encryptedSettings: loaded.encryptedSettings } : {}),
     label,
     variant: chart.node.id,
     source: loaded.source,

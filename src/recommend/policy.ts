@@ -33,7 +33,7 @@
  */
 import { threadsForCpu } from '../numaflow/worker-threads';
 import type { Workload } from '../plan/containers';
-import type { ContainerResources, ScalePlan, SoakPlan } from '../plan/schema';
+import type { ContainerResources, NodeShape, ScalePlan, SoakPlan } from '../plan/schema';
 import { estimatedBytesPerMessage, estimatedStreamBytesPerNode, streamCount, targetRatePerSecond } from '../plan/derived';
 import { Bytes, Cpu } from '../plan/quantity';
 import type { PodMemoryTrend, PodRestarts, PodThrottling, PodUsage, VertexThroughput } from './metrics';
@@ -192,6 +192,37 @@ export class PolicyError extends Error {
     super(message);
     this.name = 'PolicyError';
   }
+}
+
+/**
+ * A measurement no container of the plan can have made: CPU beyond the node shape's CPU or
+ * memory beyond its memory (a broken exporter, a unit mix-up, a ×1e6 scale). `recommend`
+ * refuses it (exit 4) rather than size from it.
+ */
+export class ImplausibleMeasurementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImplausibleMeasurementError';
+  }
+}
+
+/**
+ * Refuses usage one container of `label` cannot have had on a node of `shape`: a pod's CPU
+ * (cores) above the node's CPU, or its memory (bytes) above the node's memory.
+ * @throws ImplausibleMeasurementError naming the container, the pod and the figure.
+ */
+export function checkPlausibleUsage(label: string, cpu: readonly PodUsage[], memory: readonly PodUsage[], shape: NodeShape): void {
+  const worst = (pods: readonly PodUsage[]) =>
+    pods.filter((p) => p.samples > 0).reduce<PodUsage | undefined>((m, p) => (m === undefined || !(p.peak <= m.peak) ? p : m), undefined);
+  const c = worst(cpu);
+  const m = worst(memory);
+  const refuse = (what: string, pod: string, figure: string, node: string): never => {
+    throw new ImplausibleMeasurementError(
+      `implausible measurement for ${label}: pod ${pod} shows a ${what} peak of ${figure}, beyond the node shape ${shape.name}'s ${node}; the exporter or the query is broken (a unit or scale error?): nothing recommended or written`,
+    );
+  };
+  if (c && !(c.peak <= shape.cpu.cores)) refuse('CPU', c.pod, formatCores(c.peak), `${shape.cpu} cores`);
+  if (m && !(m.peak <= shape.memory.bytes)) refuse('memory', m.pod, `${formatBytes(m.peak)} (${m.peak} bytes)`, `${shape.memory} of memory`);
 }
 
 /** One line of the policy for headers and reports. */

@@ -13,6 +13,7 @@ import type { ContainerResources, ScalePlan, SoakPlan } from '../plan/schema';
 import type { MetricsSource, Series, TimeWindow } from './metrics';
 import {
   adviseVolume,
+  checkPlausibleUsage,
   advisePartitions,
   resolvePolicy,
   sizeContainer,
@@ -129,6 +130,7 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
       source.restarts(sel, window),
       source.usageSeries(sel, window),
     ]);
+    checkPlausibleUsage(`${common.label} (${c.path})`, cpu, memory, plan.cluster.nodeShape);
     const s = sizeContainer({ cpu, memory, trend, throttling, restarts }, context(c.role, current, c.optional), policy);
     if (s.insufficient !== undefined && !(windowHours < policy.minHistoryHours)) {
       reasons.push(`${c.path} (${common.label}): ${s.insufficient}; measured with ${containerSelectorText(sel)} and container_memory_working_set_bytes`);

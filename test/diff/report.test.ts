@@ -144,6 +144,61 @@ describe('risk flags on targeted plan changes', () => {
   });
 });
 
+describe('risk flags from the deployment settings', () => {
+  const withSettings = (settings: Partial<NonNullable<typeof soak.settings>>, encryptedSettings: readonly string[] = []) => ({ ...soak, settings: { ...soak.settings!, ...settings }, encryptedSettings });
+
+  it('carries the stack file\'s settings on a side and raises nothing when they are equal', () => {
+    expect(soak.settings).toMatchObject({ protectBuffer: true, installNumaflow: true, installPrometheusOperator: true });
+    expect(codes(buildReport(soak, soak))).toEqual([]);
+  });
+
+  it('flags protection turned off critical, turned on as a warning', () => {
+    expect(buildReport(soak, withSettings({ protectBuffer: false })).risks).toEqual([
+      expect.objectContaining({ severity: 'critical', code: 'buffer-protection-off' }),
+    ]);
+    expect(buildReport(withSettings({ protectBuffer: false }), soak).risks).toEqual([expect.objectContaining({ severity: 'warning', code: 'buffer-protection-on' })]);
+  });
+
+  it('flags a new context or kubeconfig critical, without showing the kubeconfig', () => {
+    const report = buildReport(withSettings({ context: 'a' }), withSettings({ context: 'b', kubeconfig: 'apiVersion: v1\nusers: [{ token: s3cret }]' }));
+    expect(report.risks).toEqual([expect.objectContaining({ severity: 'critical', code: 'target-cluster-changed' })]);
+    expect(report.risks[0].message).toContain('context a → b, the kubeconfig');
+    expect(report.risks[0].message).not.toContain('s3cret');
+    // An encrypted kubeconfig on one side only is a change; on both sides it cannot be compared.
+    expect(codes(buildReport(soak, withSettings({}, ['kubeconfig'])))).toEqual(['target-cluster-changed']);
+    expect(codes(buildReport(withSettings({}, ['kubeconfig']), withSettings({}, ['kubeconfig'])))).toEqual([]);
+  });
+
+  it('flags either install turned on or off as a warning', () => {
+    expect(buildReport(soak, withSettings({ installPrometheusOperator: false })).risks).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'install-changed', message: expect.stringContaining('numaflow-soak:installPrometheusOperator is turned off') }),
+    ]);
+    expect(codes(buildReport(withSettings({ installNumaflow: false }), soak))).toEqual(['install-changed']);
+  });
+});
+
+describe('risk flags on sizes', () => {
+  it('flags a request that fits on no node of the plan\'s node shape (31 cores, 120Gi) critical', () => {
+    const big = patchedSide([{ path: 'buffer.containers.main', value: { requests: { cpu: '32', memory: '16Gi' }, limits: { cpu: '32', memory: '16Gi' } } }]);
+    expect(buildReport(soak, big).risks).toEqual([
+      expect.objectContaining({ severity: 'critical', code: 'request-exceeds-node', message: expect.stringContaining("soak-isb/main: CPU request 32 exceeds the node's 31 cores (node shape 32-vcpu-128gib)") }),
+    ]);
+    const huge = patchedSide([{ path: 'buffer.containers.main', value: { requests: { cpu: '16', memory: '200Gi' }, limits: { cpu: '16', memory: '200Gi' } } }]);
+    expect(buildReport(soak, huge).risks[0].message).toContain("memory request 200Gi exceeds the node's 120Gi");
+  });
+
+  it('flags a request or limit resized by more than the factor, up or down (default 250), as a warning', () => {
+    const tiny = patchedSide([{ path: 'buffer.containers.metrics', value: { requests: { cpu: '100m', memory: '128Ki' }, limits: { cpu: '100m', memory: '128Ki' } } }]);
+    expect(buildReport(soak, tiny).risks.map((r) => r.message)).toEqual([
+      'soak-isb/metrics: memory request 128Mi → 128Ki (÷1024) changes by more than ×250: check the measurement it came from',
+      'soak-isb/metrics: memory limit 128Mi → 128Ki (÷1024) changes by more than ×250: check the measurement it came from',
+    ]);
+    expect(codes(buildReport(tiny, soak))).toEqual(['resize-beyond-factor', 'resize-beyond-factor']);
+    expect(codes(buildReport(soak, rightsized))).toEqual([]);
+    expect(codes(buildReport(soak, rightsized, { resizeFactor: 10 }))).toContain('resize-beyond-factor');
+  });
+});
+
 describe('risk flags from observed usage', () => {
   /** The udf of the rightsized plan is limited to 2080m / 100Mi and requests 1720m (2 whole cores). */
   const provenance = (udf: Provenance['containers'][string]): Provenance => ({

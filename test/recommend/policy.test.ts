@@ -4,7 +4,12 @@
  * every sizing path on seeded synthetic usage (sizeContainer directly); and the request
  * efficiency R on the embedded steady dataset.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main';
 import { threadsForCpu } from '../../src/numaflow/worker-threads';
+import { ImplausibleMeasurementError } from '../../src/recommend/policy';
+import { capture, tempProject } from '../support/diff';
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import type { ContainerResources } from '../../src/plan/schema';
@@ -667,5 +672,40 @@ describe('request efficiency on the embedded steady dataset', () => {
       expect(basisComment(c, 'requests')).toMatch(/^peak /);
       expect(basisComment(c, 'limits')).toBe('limit = request (Guaranteed)');
     }
+  });
+});
+
+describe('implausible measurements (a broken exporter)', () => {
+  it('refuses memory beyond the node shape\'s memory, naming the container, the pod and the figure', async () => {
+    const broken = withContainer('batch-cat/udf', { memory: { peak: 75 * MiB * 1e6 } });
+    await expect(recommend({ containers: broken })).rejects.toThrow(ImplausibleMeasurementError);
+    await expect(recommend({ containers: broken })).rejects.toThrow(/^implausible measurement for batch-cat\/udf \(pipeline\.batchMap\.udf\): pod \S+ shows a memory peak of .* \(78643200000000 bytes\), beyond the node shape 32-vcpu-128gib's 120Gi of memory/);
+  });
+
+  it('refuses CPU beyond the node shape\'s CPU (31 cores), and accepts a peak of exactly the node', async () => {
+    await expect(recommend({ containers: withContainer('isbsvc/main', { cpu: { p95: 3.8, peak: 4.3e6 } }) })).rejects.toThrow(
+      /^implausible measurement for isbsvc\/main \(buffer\.containers\.main\): pod \S+ shows a CPU peak of 4300000\.00 cores, beyond the node shape 32-vcpu-128gib's 31 cores/,
+    );
+    await expect(recommend({ containers: withContainer('isbsvc/main', { cpu: { p95: 3.8, peak: 31 } }) })).resolves.toBeDefined();
+  });
+
+  it('makes `recommend --embedded --write` exit 4 with one line, writing nothing, when the exporter reports memory ×1e6', async () => {
+    const root = tempProject();
+    const file = stackFile('rightsized', root);
+    const before = fs.readFileSync(file, 'utf8');
+    const original = EmbeddedSource.prototype.memoryUsage;
+    const spy = jest.spyOn(EmbeddedSource.prototype, 'memoryUsage').mockImplementation(async function (this: EmbeddedSource, ...args) {
+      return (await original.apply(this, args)).map((p) => ({ ...p, p95: p.p95 * 1e6, p99: p.p99 * 1e6, peak: p.peak * 1e6 }));
+    });
+    try {
+      const { code, stdout, stderr } = await capture(() => main(['recommend', '--embedded', '--write', '--quiet', '--root', root]));
+      expect(code).toBe(4);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^numaflow-soak recommend: implausible measurement for \S+ \([\w.]+\): pod \S+ shows a memory peak of .* bytes\), beyond the node shape 32-vcpu-128gib's 120Gi of memory; .*nothing recommended or written\n$/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(fs.existsSync(path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json'))).toBe(false);
   });
 });
