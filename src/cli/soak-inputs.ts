@@ -14,7 +14,7 @@ import { EmbeddedSource } from '../recommend/embedded';
 import { SourceUnavailableError, type MetricsSource, type TimeWindow } from '../recommend/metrics';
 import { ImplausibleMeasurementError, PolicyError } from '../recommend/policy';
 import { PlanWriteError } from '../recommend/plan-writer';
-import { PrometheusSource } from '../recommend/prometheus';
+import { MAX_TIMEOUT_MS, PrometheusSource } from '../recommend/prometheus';
 import { isoTime } from '../recommend/recommend';
 import type { SelectorNames } from '../recommend/selectors';
 import { nonNegativeNumber, UsageError, type OptionSpec, type OptionValues } from './args';
@@ -123,6 +123,8 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
   const progress = reporter.step;
   const step = parseDurationSeconds(command, 'step', v.step ?? '60s');
   const timeoutMs = parseDurationSeconds(command, 'timeout', v.timeout ?? '30s') * 1000;
+  // A longer timer fires at once (Node clamps it to 1 ms): every query would time out.
+  if (timeoutMs > MAX_TIMEOUT_MS) fail(`option '--timeout' must be at most ${MAX_TIMEOUT_MS} ms (about 24.8 days, the longest timer Node can set; got '${v.timeout}')`);
   const target = v.target !== undefined ? number(command, 'target', v.target) : undefined;
   if (target === 0) fail("option '--target' must be above zero");
 

@@ -177,6 +177,20 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * The largest answer read from Prometheus, bytes (64 MiB; after gzip is unpacked). A bigger
+ * one, or an endless one, is refused with ResponseTooLargeError instead of filling memory.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** An answer passed MAX_RESPONSE_BYTES (`limit`). */
+export class ResponseTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
 /** Statuses whose Response may not have a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -231,7 +245,17 @@ export function transportFetch(tls: TlsOptions = {}): typeof fetch {
       });
       request.on('response', (response) => {
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) {
+            done();
+            request.destroy();
+            reject(new ResponseTooLargeError(MAX_RESPONSE_BYTES));
+            return;
+          }
+          chunks.push(chunk);
+        });
         response.on('error', (error) => {
           done();
           reject(error);
@@ -241,7 +265,14 @@ export function transportFetch(tls: TlsOptions = {}): typeof fetch {
           if (!response.complete) return reject(new Error('the connection closed before the answer was complete'));
           try {
             let raw = Buffer.concat(chunks);
-            if (String(response.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') raw = gunzipSync(raw);
+            if (String(response.headers['content-encoding'] ?? '').toLowerCase() === 'gzip') {
+              try {
+                raw = gunzipSync(raw, { maxOutputLength: MAX_RESPONSE_BYTES });
+              } catch (error) {
+                if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return reject(new ResponseTooLargeError(MAX_RESPONSE_BYTES));
+                throw error;
+              }
+            }
             const status = response.statusCode ?? 0;
             const contentType = response.headers['content-type'];
             resolve(

@@ -78,6 +78,8 @@ import {
   splitUserinfo,
   TlsError,
   tlsFailure,
+  MAX_RESPONSE_BYTES,
+  ResponseTooLargeError,
   transportFetch,
   type PrometheusAuth,
   type TlsFailure,
@@ -152,7 +154,12 @@ function duration(seconds: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-function parseValue(text: string): number {
+/** The longest timeout setTimeout can hold (2^31 − 1 ms ≈ 24.8 days); a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A sample value as Prometheus writes it, or undefined when it is not one (not a string, not a number). */
+function parseValue(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
   switch (text) {
     case '+Inf':
     case 'Inf':
@@ -161,9 +168,19 @@ function parseValue(text: string): number {
       return -Infinity;
     case 'NaN':
       return NaN;
-    default:
-      return Number(text);
+    default: {
+      const value = text.trim() === '' ? NaN : Number(text);
+      return Number.isNaN(value) ? undefined : value;
+    }
   }
+}
+
+/** A `[time, "value"]` pair's value, or undefined when the pair is malformed. */
+function pairValue(pair: unknown): { readonly t: number; readonly v: number } | undefined {
+  if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+  const t = Number(pair[0]);
+  const v = parseValue(pair[1]);
+  return typeof pair[0] === 'number' || typeof pair[0] === 'string' ? (Number.isFinite(t) && v !== undefined ? { t, v } : undefined) : undefined;
 }
 
 function gridOf(window: TimeWindow): Grid {
@@ -263,6 +280,24 @@ function describeError(error: unknown): string {
   return String(e);
 }
 
+/** A JSON value, short, for a message about a malformed answer. */
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'missing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return snippet(text, 80);
+}
+
+/** A sample's labels: an object of strings, anything else none. */
+function labelsOf(metric: unknown): Labels {
+  if (!metric || typeof metric !== 'object' || Array.isArray(metric)) return {};
+  return Object.fromEntries(Object.entries(metric).filter(([, v]) => typeof v === 'string')) as Labels;
+}
+
 function snippet(text: string, max = 300): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
@@ -295,6 +330,7 @@ export class PrometheusSource implements MetricsSource {
     this.base = url.replace(/\/+$/, '');
     this.description = this.base;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    if (!(this.timeoutMs > 0) || this.timeoutMs > MAX_TIMEOUT_MS) throw new RangeError(`PrometheusSource: timeoutMs must be above 0 and at most ${MAX_TIMEOUT_MS} (got ${this.timeoutMs})`);
     this.onProgress = options.onProgress;
     this.onQueryDone = options.onQueryDone;
     this.fetchImpl = options.fetchImpl ?? transportFetch(options.tls);
@@ -369,14 +405,14 @@ export class PrometheusSource implements MetricsSource {
         window.end,
         what,
       );
-      return byPod(result, (pod, s) => ({ pod, ratio: finiteOr0(s.get('ratio')), peak5m: finiteOr0(s.get('peak')) }));
+      return byPod(result, (pod, s) => ({ pod, ratio: this.counted(s.get('ratio'), what, 'throttled ratio', true), peak5m: this.counted(s.get('peak'), what, 'throttled 5m peak', true) }));
     }
     const [overall, series] = await Promise.all([
       this.instant(tagged({ ratio: ratioOver(whole), present }), window.end, what),
       this.range(ratioOver(RATE_RANGE), grid, `${what} (5m peaks)`),
     ]);
     const peaks = new Map(this.podSeries(series).map(({ pod, v }) => [pod, maxOf(v)]));
-    return byPod(overall, (pod, s) => ({ pod, ratio: finiteOr0(s.get('ratio')), peak5m: finiteOr0(peaks.get(pod)) }));
+    return byPod(overall, (pod, s) => ({ pod, ratio: this.counted(s.get('ratio'), what, 'throttled ratio', true), peak5m: this.counted(peaks.get(pod), what, 'throttled 5m peak', true) }));
   }
 
   async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
@@ -384,18 +420,19 @@ export class PrometheusSource implements MetricsSource {
     const m = this.containerMatchers(sel);
     const kind = sel.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
     const whole = duration(window.end - window.start);
+    const what = `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`;
     const result = await this.instant(
       tagged({
         restarts: `max by (pod) (increase(${kind}_status_restarts_total{${m}}[${whole}]))`,
         oom: `max by (pod) (max_over_time(${kind}_status_last_terminated_reason{${m},reason="OOMKilled"}[${whole}]))`,
       }),
       window.end,
-      `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`,
+      what,
     );
     return byPod(result, (pod, s) => ({
       pod,
       // increase() extrapolates to the window's edges; restarts are whole numbers.
-      restarts: Math.round(finiteOr0(s.get('restarts'))),
+      restarts: Math.round(this.counted(s.get('restarts'), what, `restarts of pod ${pod}`)),
       oomKilled: (s.get('oom') ?? 0) > 0,
     }));
   }
@@ -443,12 +480,13 @@ export class PrometheusSource implements MetricsSource {
 
   async backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number> {
     gridOf(window);
+    const what = `back pressure ${buffers.bufferPattern}`;
     const result = await this.instant(
       `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${this.bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`,
       window.end,
-      `back pressure ${buffers.bufferPattern}`,
+      what,
     );
-    return finiteOr0(result[0]?.value);
+    return this.counted(result[0]?.value, what, 'isFull events');
   }
 
   async errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>> {
@@ -456,13 +494,14 @@ export class PrometheusSource implements MetricsSource {
     const whole = duration(window.end - window.start);
     const matchers = { pipeline: this.pipelineMatchers(namespace, pipeline), buffer: this.bufferMatchers(buffers) };
     // increase() drops the metric name: one tagged sub-expression per counter, in one query.
+    const what = `error counters ${pipeline}`;
     const result = await this.instant(
       tagged(Object.fromEntries(ERROR_COUNTERS.map(({ name, by }) => [name, `sum(${dedup(`increase(${name}{${matchers[by]}}[${whole}])`)})`]))),
       window.end,
-      `error counters ${pipeline}`,
+      what,
     );
     const out = Object.fromEntries(ERROR_COUNTERS.map(({ name }) => [name, 0])) as Record<ErrorCounter, number>;
-    for (const s of result) if (s.metric.stat && s.metric.stat in out) out[s.metric.stat as ErrorCounter] = finiteOr0(s.value);
+    for (const s of result) if (s.metric.stat && s.metric.stat in out) out[s.metric.stat as ErrorCounter] = this.counted(s.value, what, s.metric.stat);
     return out;
   }
 
@@ -490,20 +529,25 @@ export class PrometheusSource implements MetricsSource {
     gridOf(window);
     const whole = duration(window.end - window.start);
     const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
+    const what = `messages read, written and dropped ${pipeline}`;
     const result = await this.instant(
       [
         tagged({ read: increase(metric('forwarder_data_read_total'), vertices.source), written: increase(metric('forwarder_write_total'), vertices.sink) }),
         `label_replace(sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${this.pipelineMatchers(namespace, pipeline)}}[${whole}])`)}), "stat", "dropped", "", "")`,
       ].join(' or '),
       window.end,
-      `messages read, written and dropped ${pipeline}`,
+      what,
     );
     const stat = (name: string) => result.find((s) => s.metric.stat === name)?.value;
     const dropped: Record<string, number> = {};
-    for (const s of result) if (s.metric.stat === 'dropped') dropped[s.metric.reason ?? ''] = finiteOr0(s.value);
+    for (const s of result) if (s.metric.stat === 'dropped') dropped[s.metric.reason ?? ''] = this.counted(s.value, what, `messages dropped (${s.metric.reason ?? 'no reason'})`);
     const read = stat('read');
     const written = stat('written');
-    return { read: read === undefined ? undefined : finiteOr0(read), written: written === undefined ? undefined : finiteOr0(written), dropped };
+    return {
+      read: read === undefined ? undefined : this.counted(read, what, 'messages read'),
+      written: written === undefined ? undefined : this.counted(written, what, 'messages written'),
+      dropped,
+    };
   }
 
   async backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog> {
@@ -532,8 +576,39 @@ export class PrometheusSource implements MetricsSource {
 
   // ---- shared shapes -------------------------------------------------------------------
 
+  /**
+   * A counted figure (restarts, errors, messages, a throttled ratio): none is 0; an infinite
+   * one, or NaN unless `nanIs0` (0/0 in a ratio), is an error naming it: Prometheus's answer
+   * cannot be right, and 0 would pass a check on a figure nobody measured.
+   */
+  private counted(value: number | undefined, what: string, name: string, nanIs0 = false): number {
+    if (value === undefined || (nanIs0 && Number.isNaN(value))) return 0;
+    if (!Number.isFinite(value)) throw new SourceUnavailableError(`Prometheus at ${this.base} answered ${value} for ${name} (${what}): not a usable measurement`);
+    return value;
+  }
+
   /** p95, p99, peak and samples of INNER (one value per pod at each evaluation point). */
   private async usage(inner: string, grid: Grid, what: string): Promise<PodUsage[]> {
+    return this.finiteUsage(await this.rawUsage(inner, grid, what), what);
+  }
+
+  /**
+   * A pod with samples whose p95, p99 or peak is NaN or infinite (e.g. `+Inf` from a broken
+   * recording rule): Prometheus's figures cannot size anything, so it is an error naming the pod.
+   */
+  private finiteUsage(usage: PodUsage[], what: string): PodUsage[] {
+    for (const u of usage) {
+      const bad = (['p95', 'p99', 'peak'] as const).filter((k) => !Number.isFinite(u[k]));
+      if (bad.length > 0) {
+        throw new SourceUnavailableError(
+          `Prometheus at ${this.base} answered a ${bad.map((k) => `${k} of ${u[k]}`).join(', ')} for pod ${u.pod || '(no pod label)'} (${what}): not a usable measurement`,
+        );
+      }
+    }
+    return usage;
+  }
+
+  private async rawUsage(inner: string, grid: Grid, what: string): Promise<PodUsage[]> {
     if (aligned(grid.start, grid.step)) {
       const sq = subquery(inner, grid);
       const result = await this.instant(
@@ -598,11 +673,25 @@ export class PrometheusSource implements MetricsSource {
 
   private async instant(query: string, time: number, what: string): Promise<InstantSample[]> {
     const data = await this.call('/api/v1/query', { query, time: String(time) }, what);
+    const malformed = (problem: string): never => {
+      throw new SourceUnavailableError(`Prometheus at ${this.base}/api/v1/query sent a malformed answer: ${problem} (${what})`);
+    };
     switch (data.resultType) {
       case 'vector':
-        return (data.result as any[]).map((r) => ({ metric: r.metric ?? {}, value: parseValue(r.value[1]) }));
-      case 'scalar':
-        return [{ metric: {}, value: parseValue(data.result[1]) }];
+        if (!Array.isArray(data.result)) return malformed(`data.result is ${describeJson(data.result)}, not a list of samples`);
+        return (data.result as unknown[]).map((r, i) => {
+          if (!r || typeof r !== 'object') return malformed(`sample ${i} is ${describeJson(r)}, not an object`);
+          const sample = r as { metric?: unknown; value?: unknown };
+          if (sample.value === undefined) return malformed(`sample ${i} has no value`);
+          const pair = pairValue(sample.value);
+          if (!pair) return malformed(`sample ${i} has value ${describeJson(sample.value)}, not a [time, "number"] pair`);
+          return { metric: labelsOf(sample.metric), value: pair.v };
+        });
+      case 'scalar': {
+        const pair = pairValue(data.result);
+        if (!pair) return malformed(`the scalar result is ${describeJson(data.result)}, not a [time, "number"] pair`);
+        return [{ metric: {}, value: pair.v }];
+      }
       default:
         throw new SourceUnavailableError(`Prometheus at ${this.base} answered ${data.resultType} to an instant query (${query})`);
     }
@@ -620,13 +709,22 @@ export class PrometheusSource implements MetricsSource {
       if (data.resultType !== 'matrix') {
         throw new SourceUnavailableError(`Prometheus at ${this.base} answered ${data.resultType} to a range query (${query})`);
       }
-      for (const r of data.result as any[]) {
-        const metric: Labels = r.metric ?? {};
+      const malformed = (problem: string): never => {
+        throw new SourceUnavailableError(`Prometheus at ${this.base}/api/v1/query_range sent a malformed answer: ${problem} (${what})`);
+      };
+      if (!Array.isArray(data.result)) malformed(`data.result is ${describeJson(data.result)}, not a list of series`);
+      for (const [i, r] of (data.result as unknown[]).entries()) {
+        if (!r || typeof r !== 'object') malformed(`series ${i} is ${describeJson(r)}, not an object`);
+        const series = r as { metric?: unknown; values?: unknown };
+        if (!Array.isArray(series.values)) malformed(`series ${i} has ${series.values === undefined ? 'no values' : `values ${describeJson(series.values)}, not a list`}`);
+        const metric: Labels = labelsOf(series.metric);
         const key = JSON.stringify(Object.entries(metric).sort());
         const entry = bySeries.get(key) ?? { metric, t: [], v: [] };
-        for (const [t, v] of r.values as [number, string][]) {
-          entry.t.push(Number(t));
-          entry.v.push(parseValue(v));
+        for (const [j, raw] of (series.values as unknown[]).entries()) {
+          const pair = pairValue(raw);
+          if (!pair) malformed(`series ${i} point ${j} is ${describeJson(raw)}, not a [time, "number"] pair`);
+          entry.t.push(pair!.t);
+          entry.v.push(pair!.v);
         }
         bySeries.set(key, entry);
       }
@@ -657,8 +755,13 @@ export class PrometheusSource implements MetricsSource {
         });
         status = response.status;
         statusText = response.statusText;
-        text = await response.text();
+        text = await cappedText(response, MAX_RESPONSE_BYTES, () => controller.abort());
       } catch (error) {
+        if (error instanceof ResponseTooLargeError) {
+          throw new SourceUnavailableError(
+            `Prometheus at ${url} sent an answer larger than the ${error.limit / MIB} MiB cap (MAX_RESPONSE_BYTES); narrow the query (--selector, a shorter --history-duration or a longer --step) (${what})`,
+          );
+        }
         if (controller.signal.aborted) {
           throw new SourceUnavailableError(`Prometheus at ${this.base} did not answer within ${this.timeoutMs / 1000}s (${query})`);
         }
@@ -685,7 +788,7 @@ export class PrometheusSource implements MetricsSource {
           `Prometheus at ${this.base} answered HTTP ${status}${statusText ? ` ${statusText}` : ''}: ${snippet(redact(text, this.secrets)) || 'empty body'} (${query})`,
         );
       }
-      if (!body || body.status !== 'success' || body.data === undefined) {
+      if (!body || body.status !== 'success' || body.data === null || typeof body.data !== 'object') {
         throw new SourceUnavailableError(`Prometheus at ${this.base} sent something that is not a Prometheus API answer: ${snippet(redact(text, this.secrets))}`);
       }
       ok = true;
@@ -708,6 +811,33 @@ const TLS_PROBLEM: Readonly<Record<TlsFailure, string>> = {
   'client-cert-refused': 'the server refused the client certificate',
   handshake: 'the handshake failed',
 };
+
+const MIB = 1024 * 1024;
+
+/** A response's body as text, refused (ResponseTooLargeError) once it passes `limit` bytes. */
+async function cappedText(response: Response, limit: number, cancel: () => void): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    cancel();
+    throw new ResponseTooLargeError(limit);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      cancel();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 function finiteOr0(value: number | undefined): number {
   return value === undefined || !Number.isFinite(value) ? 0 : value;
