@@ -4,7 +4,8 @@
  * - 1: error (bad input, invalid plan, failed command)
  * - 2: `diff` found changes
  * - 3: `diff --fail-on-risk` found a risk flag
- * - 4: `recommend`/`verdict`: the data source is unreachable or answered with an error
+ * - 4: `recommend`/`verdict`/`doctor`: the data source is unreachable or answered with an error;
+ *   `recommend`: a measurement is implausible (beyond the node shape: a broken exporter)
  * - 5: `verdict`: the soak failed at least one check; `recommend --write`: not written, because
  *   the soak failed its verdict (`--allow-failed-soak` writes anyway)
  * - 6: `recommend`/`verdict`: too little data to decide; `recommend --write`: not written,

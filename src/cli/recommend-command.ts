@@ -44,7 +44,7 @@ export const RECOMMEND_SPEC = {
     'memory-headroom': { type: 'string', value: '<percent>', default: String(DEFAULT_POLICY.memoryHeadroomPercent), description: 'added to the memory peak' },
   },
   notes:
-    'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)\n' +
+    'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, or a measurement beyond the node shape (nothing written), 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)\n' +
     'the policy, the verdict gate and the JSON shape: docs/recommend.md',
 } as const satisfies CommandSpec;
 
