@@ -176,7 +176,7 @@ describe('numaflow-soak recommend', () => {
     expect(help.stdout).toContain('usage: numaflow-soak recommend [options]');
     expect(help.stdout).toContain('--prometheus-url <url>');
     expect(help.stdout).toContain(
-      'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)',
+      'exit codes: 0 ok, 1 error, 4 data source unreachable or erroring, or a measurement beyond the node shape (nothing written), 5 --write after a soak that failed its verdict (nothing written), 6 too little data to recommend, or with --write to judge the soak (nothing written)',
     );
     expect(help.stdout).toContain('--allow-failed-soak');
   });
