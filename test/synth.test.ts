@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildApp } from '../src/app';
 import { PlanError } from '../src/plan/load';
-import { writeChart } from '../src/synth';
+import { SynthOutputError, writeChart, writeCharts } from '../src/synth';
 import { ROOT } from './support/synth';
 
 function tempDir(): string {
@@ -71,4 +71,70 @@ test('an invalid plan in any variant stops the build before anything is written'
   expect(() => synthInto(out, root)).toThrow(PlanError);
   expect(() => synthInto(out, root)).toThrow(/Pulumi\.rightsized\.yaml[\s\S]*pipeline\.batchMap\.udf\.requests\.memory: expected a byte quantity/);
   expect(fs.readdirSync(out)).toEqual([]);
+});
+
+describe('the output is swapped in whole', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const realFs: typeof fs = require('node:fs');
+  afterEach(() => jest.restoreAllMocks());
+
+  function synthOnce(outdir: string): void {
+    const { charts } = buildApp({ outdir, root: ROOT, warn: () => undefined });
+    writeCharts(charts, outdir);
+  }
+  function snapshot(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+      const full = path.join(dir, e);
+      if (fs.statSync(full).isFile()) out[e] = fs.readFileSync(full, 'utf8');
+    }
+    return out;
+  }
+
+  test('re-synthesis keeps the other files of the output folder (reports) and leaves nothing beside it', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    synthOnce(outdir);
+    fs.writeFileSync(path.join(outdir, 'report.json'), '{"kept":true}\n');
+    synthOnce(outdir);
+    expect(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8')).toBe('{"kept":true}\n');
+    expect(fs.readdirSync(outdir).sort()).toEqual(['report.json', 'rightsized', 'soak']);
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('a failure while writing leaves the output folder byte-identical and no staging folder', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    synthOnce(outdir);
+    fs.writeFileSync(path.join(outdir, 'report.html'), '<!doctype html>\n');
+    const before = snapshot(outdir);
+    const write = realFs.writeFileSync;
+    let calls = 0;
+    jest.spyOn(realFs, 'writeFileSync').mockImplementation((...args: Parameters<typeof fs.writeFileSync>) => {
+      if (++calls === 20) throw new Error('disk full');
+      return write(...args);
+    });
+    expect(() => synthOnce(outdir)).toThrow(SynthOutputError);
+    jest.restoreAllMocks();
+    expect(snapshot(outdir)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('a run killed between its two renames: the next one puts the old tree back first', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    synthOnce(outdir);
+    fs.writeFileSync(path.join(outdir, 'report.json'), '{}\n');
+    // As a kill after `dist` -> `.dist.old-<pid>` and before the new tree was renamed in.
+    fs.renameSync(outdir, path.join(path.dirname(outdir), '.dist.old-999999999'));
+    fs.mkdirSync(path.join(path.dirname(outdir), '.dist.tmp-999999999'));
+    synthOnce(outdir);
+    expect(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8')).toBe('{}\n');
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('an output path that is a file is refused in one line, the file untouched', () => {
+    const file = path.join(tempDir(), 'dist');
+    fs.writeFileSync(file, 'keep');
+    const { charts } = buildApp({ outdir: file, root: ROOT, warn: () => undefined });
+    expect(() => writeCharts(charts, file)).toThrow(new SynthOutputError(`cannot write to ${file}: it exists and is not a directory`));
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep');
+  });
 });

@@ -15,14 +15,14 @@ import { renderHtml } from '../diff/html';
 import { renderJson } from '../diff/json';
 import { renderMarkdown } from '../diff/markdown';
 import type { Provenance } from '../diff/provenance';
-import { provenanceFile, readProvenanceFile, unknownProvenancePaths } from '../diff/provenance-file';
+import { provenanceFile, readProvenanceFile, StaleProvenanceError, unknownProvenancePaths } from '../diff/provenance-file';
 import { buildReport, DEFAULT_RESIZE_FACTOR, type DiffReport } from '../diff/report';
 import { sideAtRevision } from '../diff/revision';
 import { sideFromWorkingTree, type BuiltSide } from '../diff/sides';
 import { projectRoot } from '../plan/load';
 import { helpText, nonNegativeNumber, parseCommandArgs, UsageError, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
-import { reproduceCommand, writeFileAtomic } from './output';
+import { assertOutputAllowed, reproduceCommand, writeFileAtomic } from './output';
 
 export const DEFAULT_BEFORE = 'soak';
 export const DEFAULT_AFTER = 'rightsized';
@@ -85,12 +85,21 @@ export function buildSides(mode: DiffMode, root: string): { before: BuiltSide; a
 
 /**
  * The provenance to show: the file given, else the after variant's own file when it exists.
- * Paths it names that the plan does not size are reported on stderr.
+ * The variant's own file when stale (its stackSha256 does not match the stack file) is left
+ * out with a warning; a stale file given with --provenance is an error. Paths it names that the plan does not size are reported on stderr.
  */
 export function loadProvenance(explicit: string | undefined, afterVariant: string, root: string, after: BuiltSide): Provenance | undefined {
   const file = explicit !== undefined ? path.resolve(explicit) : provenanceFile(afterVariant, root);
   if (explicit === undefined && !fs.existsSync(file)) return undefined;
-  const provenance = readProvenanceFile(file);
+  let provenance: Provenance;
+  try {
+    provenance = readProvenanceFile(file);
+  } catch (error) {
+    // The variant's own file out of step with its stack: shown without evidence, not as an error.
+    if (explicit !== undefined || !(error instanceof StaleProvenanceError)) throw error;
+    process.stderr.write(`warning: ${error.message} Its evidence is left out.\n`);
+    return undefined;
+  }
   const unknown = unknownProvenancePaths(provenance, after.plan);
   if (unknown.length > 0) {
     process.stderr.write(`provenance ${path.basename(file)}: no container of ${after.label} is sized at ${unknown.join(', ')}; ignored\n`);
@@ -117,6 +126,8 @@ export function diffCommand(argv: readonly string[]): number {
   if (!(resizeFactor > 1)) throw new UsageError(`numaflow-soak diff: option '--resize-factor' must be above 1 (got '${v['resize-factor']}')`);
   const root = path.resolve(v.root ?? projectRoot());
 
+  if (v.output !== undefined) assertOutputAllowed(v.output, 'output');
+  if (v.html !== undefined) assertOutputAllowed(v.html, 'html');
   const { before, after, afterVariant } = buildSides(mode, root);
   for (const message of [...before.warnings, ...after.warnings]) process.stderr.write(`${message}\n`);
   const provenance = loadProvenance(v.provenance, afterVariant, root, after);
@@ -125,13 +136,13 @@ export function diffCommand(argv: readonly string[]): number {
   const reproduce = reproduceCommand('diff', modeArgs(mode), argv, ['before', 'after', 'stack', 'base-ref', 'head-ref', 'output', 'html']);
   const text = v.format === 'json' ? renderJson(report) : renderMarkdown(report, { reproduce });
   if (v.output !== undefined) {
-    writeFileAtomic(v.output, text);
+    writeFileAtomic(v.output, text, 'output');
     process.stderr.write(`wrote ${v.output}\n`);
   } else {
     process.stdout.write(text);
   }
   if (v.html !== undefined) {
-    writeFileAtomic(v.html, renderHtml(report));
+    writeFileAtomic(v.html, renderHtml(report), 'html');
     process.stderr.write(`wrote ${v.html}\n`);
   }
   return diffExitCode(report, v['fail-on-risk']);

@@ -6,19 +6,74 @@ import { CliError } from './args';
 /**
  * Writes `content` to `file` through a temporary file in the same folder and a rename, so
  * a reader (or a CI step uploading the file) never sees half of it. Creates the folder.
- * @throws CliError naming the file when it cannot be written.
+ * A character device or FIFO (`/dev/stdout`, `/dev/null`, a named pipe) is written in
+ * place: renaming a file over it would replace the device with a regular file.
+ * The project's stack and provenance files are refused (`protectedOutput`).
+ * @param flag the option that named the file (`output`, `html`), named in errors.
+ * @throws CliError naming the flag and file when it cannot or must not be written.
  */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string, flag?: string): void {
   const target = path.resolve(file);
-  const staging = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const what = flag !== undefined ? `--${flag} ${file}` : file;
+  assertOutputAllowed(file, flag);
+  let stat: fs.Stats | undefined;
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    stat = fs.statSync(target);
+  } catch {
+    stat = undefined;
+  }
+  if (stat !== undefined && !stat.isFile()) {
+    if (stat.isDirectory()) throw new CliError(`cannot write ${what}: it is a directory`);
+    try {
+      fs.writeFileSync(target, content);
+    } catch (error) {
+      throw new CliError(`cannot write ${what}: ${(error as Error).message}`);
+    }
+    return;
+  }
+  // A symlink to a regular file: replace the file it points at, keep the link.
+  const real = stat !== undefined ? fs.realpathSync(target) : target;
+  const staging = path.join(path.dirname(real), `.${path.basename(real)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    fs.mkdirSync(path.dirname(real), { recursive: true });
     fs.writeFileSync(staging, content);
-    fs.renameSync(staging, target);
+    fs.renameSync(staging, real);
   } catch (error) {
     fs.rmSync(staging, { force: true });
-    throw new CliError(`cannot write ${file}: ${(error as Error).message}`);
+    throw new CliError(`cannot write ${what}: ${(error as Error).message}`);
   }
+}
+
+/** Refuses, before any work, an output path that is a stack or provenance file. @throws CliError naming the flag. */
+export function assertOutputAllowed(file: string, flag?: string): void {
+  const refusal = protectedOutput(file);
+  const what = flag !== undefined ? `--${flag} ${file}` : file;
+  if (refusal !== undefined) throw new CliError(`refusing to write ${what}: it is ${refusal}; choose another file`);
+}
+
+/**
+ * Why a path must not be overwritten by a report, or undefined: a stack file
+ * (`stacks/Pulumi.<variant>.yaml`) or a provenance file (`stacks/*.provenance.json`),
+ * followed through symlinks.
+ */
+export function protectedOutput(file: string): string | undefined {
+  const candidates = [path.resolve(file)];
+  try {
+    candidates.push(fs.realpathSync(file));
+  } catch {
+    try {
+      candidates.push(path.join(fs.realpathSync(path.dirname(file)), path.basename(file)));
+    } catch {
+      /* the folder does not exist yet */
+    }
+  }
+  for (const c of candidates) {
+    if (path.basename(path.dirname(c)) !== 'stacks') continue;
+    const name = path.basename(c);
+    if (/^Pulumi\..+\.ya?ml$/i.test(name)) return "the project's stack file";
+    if (/\.provenance\.json$/i.test(name)) return "the project's provenance file";
+  }
+  return undefined;
 }
 
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */

@@ -18,11 +18,11 @@ import { EmbeddedSource } from '../recommend/embedded';
 import { soakVerdict } from '../recommend/verdict';
 import { sideFromChart } from '../diff/sides';
 import { projectRoot } from '../plan/load';
-import { writeChart } from '../synth';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
 import { EXIT } from './exit-codes';
-import { reproduceCommand, writeFileAtomic } from './output';
+import { assertOutputAllowed, reproduceCommand, writeFileAtomic } from './output';
+import { writeChartsOrFail } from './synth-command';
 import { renderVerdictMarkdown } from './verdict-command';
 import { DEFAULT_WARM_UP, parseDurationSeconds } from './soak-inputs';
 
@@ -45,19 +45,21 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   const { outdir, html = path.join(outdir, 'report.html') } = parsed.values;
   const root = path.resolve(parsed.values.root ?? projectRoot());
 
+  assertOutputAllowed(path.join(outdir, 'report.json'), 'outdir');
+  assertOutputAllowed(html, 'html');
   // Every plan is loaded and checked before anything is written.
   const { charts, plans } = buildApp({ outdir, root, variants: [DEFAULT_BEFORE, DEFAULT_AFTER] });
-  for (const chart of charts) {
-    const files = writeChart(chart, outdir);
-    process.stderr.write(`${chart.node.id}: ${files.length} objects in ${path.relative(process.cwd(), path.dirname(files[0])) || '.'}/\n`);
-  }
+  const written = writeChartsOrFail(charts, outdir);
+  charts.forEach((chart, i) => {
+    process.stderr.write(`${chart.node.id}: ${written[i].length} objects in ${path.relative(process.cwd(), path.join(outdir, chart.node.id)) || '.'}/\n`);
+  });
   const [before, after] = charts.map((chart, i) => sideFromChart(chart, plans[i]));
   const provenance = loadProvenance(undefined, DEFAULT_AFTER, root, after);
   const report = buildReport(before, after, provenance ? { provenance } : {});
 
   const json = path.join(outdir, 'report.json');
-  writeFileAtomic(json, renderJson(report));
-  writeFileAtomic(html, renderHtml(report));
+  writeFileAtomic(json, renderJson(report), 'outdir');
+  writeFileAtomic(html, renderHtml(report), 'html');
   process.stderr.write(`wrote ${json} and ${html}\n`);
 
   // The verdict on the embedded soak dataset: what the soak measured, no Prometheus needed.

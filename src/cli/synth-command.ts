@@ -1,8 +1,8 @@
 /** `numaflow-soak synth [--outdir DIR]`: what `cdk8s synth` does, as a command. */
 import * as path from 'node:path';
 import { buildApp } from '../app';
-import { writeChart } from '../synth';
-import { helpText, parseCommandArgs, type CommandSpec } from './args';
+import { SynthOutputError, writeCharts } from '../synth';
+import { CliError, helpText, parseCommandArgs, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
 
 export const SYNTH_SPEC = {
@@ -22,9 +22,19 @@ export function synthCommand(argv: readonly string[]): number {
   }
   const { outdir } = parsed.values;
   const { charts } = buildApp({ outdir });
-  for (const chart of charts) {
-    const files = writeChart(chart, outdir);
-    process.stderr.write(`${chart.node.id}: ${files.length} objects in ${path.relative(process.cwd(), path.dirname(files[0]))}/\n`);
-  }
+  const written = writeChartsOrFail(charts, outdir);
+  charts.forEach((chart, i) => {
+    process.stderr.write(`${chart.node.id}: ${written[i].length} objects in ${path.relative(process.cwd(), path.join(outdir, chart.node.id)) || '.'}/\n`);
+  });
   return EXIT.ok;
+}
+
+/** `writeCharts` with its failure as a one-line CLI error naming `--outdir`. */
+export function writeChartsOrFail(charts: Parameters<typeof writeCharts>[0], outdir: string): string[][] {
+  try {
+    return writeCharts(charts, outdir);
+  } catch (error) {
+    if (error instanceof SynthOutputError) throw new CliError(`--outdir: ${error.message}`);
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
  * checked before use so a typo or a wrong unit fails with the file and key path instead of
  * silently dropping the evidence from the report.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -53,6 +54,8 @@ const provenanceSchema = z.strictObject({
   source: z.string().min(1),
   window,
   verdict: verdict.optional(),
+  /** SHA-256 (hex) of the stack file text this provenance was written with (`recommend --write`). */
+  stackSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   containers: z.record(z.string(), observation),
 });
 
@@ -67,6 +70,14 @@ export function parseProvenance(raw: unknown, source: string): Provenance {
   });
   const more = result.error.issues.length > 10 ? [`  - and ${result.error.issues.length - 10} more`] : [];
   throw new ProvenanceError([`invalid provenance file ${source}:`, ...problems, ...more].join('\n'));
+}
+
+/** A provenance whose `stackSha256` does not match the stack file beside it. */
+export class StaleProvenanceError extends ProvenanceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StaleProvenanceError';
+  }
 }
 
 /** Reads and checks a provenance file. @throws ProvenanceError naming the file. */
@@ -84,7 +95,30 @@ export function readProvenanceFile(file: string): Provenance {
   } catch (error) {
     throw new ProvenanceError(`provenance file ${shown} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseProvenance(raw, shown);
+  const provenance = parseProvenance(raw, shown);
+  checkStackHash(raw, file, shown);
+  return provenance;
+}
+
+/**
+ * A provenance that records `stackSha256` belongs to the stack file beside it
+ * (`Pulumi.<variant>.yaml` for `Pulumi.<variant>.provenance.json`); when that file's text has
+ * another hash, the pair is from different writes (a `recommend --write` killed between its
+ * two renames, or a stack edited since) and the evidence is stale.
+ * @throws StaleProvenanceError naming both files.
+ */
+function checkStackHash(raw: unknown, file: string, shown: string): void {
+  const recorded = (raw as { stackSha256?: string }).stackSha256;
+  if (recorded === undefined) return;
+  const stack = file.replace(/\.provenance\.json$/, '.yaml');
+  if (stack === file || !fs.existsSync(stack)) return;
+  const actual = createHash('sha256').update(fs.readFileSync(stack, 'utf8')).digest('hex');
+  if (actual !== recorded) {
+    throw new StaleProvenanceError(
+      `provenance file ${shown} is stale: it was written for another version of ${path.basename(stack)} (stackSha256 does not match; ` +
+        `a recommend --write was interrupted or the stack was edited since). Run numaflow-soak recommend --write again, or delete ${shown}.`,
+    );
+  }
 }
 
 /** The provenance file that belongs to a variant: `stacks/Pulumi.<variant>.provenance.json`. */

@@ -14,13 +14,18 @@
  * the same data writes the same bytes.
  *
  * Both files are written whole or not at all: to a temporary file in the same folder, then
- * renamed over the target. The edited stack is checked with the plan loader first; an
+ * renamed over the target. The pair is kept consistent across a kill between the two
+ * renames: the provenance records the SHA-256 of the stack text it belongs to
+ * (`stackSha256`), and readers (src/diff/provenance-file.ts) refuse a provenance whose hash
+ * does not match the stack file beside it as stale. Temporary files a killed run left are
+ * removed by the next write. The edited stack is checked with the plan loader first; an
  * invalid result is refused and neither file changes.
  *
  * Given the soak's verdict on the same data, it records it in the provenance, and refuses
  * to write at all when that verdict failed or had too little data, unless told to
  * (`allowFailedSoak`): sizes measured on a run that did not hold up are not sizes.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument, Scalar, YAMLMap, type Document } from 'yaml';
@@ -84,7 +89,8 @@ export function writeRecommendation(stackFile: string, recommendation: Recommend
   const provenanceFile = options.provenanceFile ?? defaultProvenanceFile(stackFile);
   const before = fs.readFileSync(stackFile, 'utf8');
   const { text, changed } = renderRecommendedStack(before, recommendation, path.basename(stackFile), options);
-  const json = provenanceJson(verdict ? { ...recommendation.provenance, verdict } : recommendation.provenance);
+  const json = provenanceJson(verdict ? { ...recommendation.provenance, verdict } : recommendation.provenance, stackSha256(text));
+  removeStaleTemporaries([provenanceFile, stackFile]);
   const staged: Array<[string, string]> = [];
   try {
     for (const [target, content] of [
@@ -157,8 +163,41 @@ export function renderRecommendedStack(text: string, r: Recommendation, source: 
   return { text: out, changed: changed.sort(), loaded };
 }
 
-/** The provenance as the diff reports read it: stable key order, 2-space JSON, trailing newline. */
-export function provenanceJson(p: Provenance): string {
+/** The SHA-256 (hex) of a stack file's text, as recorded in its provenance's `stackSha256`. */
+export function stackSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Removes `.<name>.tmp-<pid>-<n>` files of these targets that a killed run left behind. */
+function removeStaleTemporaries(targets: readonly string[]): void {
+  for (const target of targets) {
+    const dir = path.dirname(target);
+    const prefix = `.${path.basename(target)}.tmp-`;
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const pid = Number(/^(\d+)-\d+$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '')?.[1]);
+      if (!Number.isInteger(pid) || pid === 0) continue;
+      let alive = pid !== process.pid;
+      try {
+        if (alive) process.kill(pid, 0);
+      } catch (error) {
+        alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (!alive) fs.rmSync(path.join(dir, entry), { force: true });
+    }
+  }
+}
+
+/**
+ * The provenance as the diff reports read it: stable key order, 2-space JSON, trailing newline.
+ * @param stackHash the SHA-256 of the stack text it belongs to, recorded as `stackSha256`.
+ */
+export function provenanceJson(p: Provenance, stackHash?: string): string {
   const containers = Object.fromEntries(
     Object.keys(p.containers)
       .sort()
@@ -183,7 +222,13 @@ export function provenanceJson(p: Provenance): string {
     checks: p.verdict.checks,
     lines: p.verdict.lines.map((l) => ({ check: l.check, status: l.status, measured: l.measured })),
   };
-  const ordered = { source: p.source, window: { start: p.window.start, end: p.window.end, stepSeconds: p.window.stepSeconds }, ...(verdict ? { verdict } : {}), containers };
+  const ordered = {
+    source: p.source,
+    window: { start: p.window.start, end: p.window.end, stepSeconds: p.window.stepSeconds },
+    ...(verdict ? { verdict } : {}),
+    ...(stackHash !== undefined ? { stackSha256: stackHash } : {}),
+    containers,
+  };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 

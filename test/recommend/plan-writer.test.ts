@@ -11,7 +11,7 @@ import { loadStackFile, stackFile } from '../../src/plan/load';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import { defaultDataset } from '../../src/recommend/dataset';
 import { EmbeddedSource } from '../../src/recommend/embedded';
-import { PlanWriteError, provenanceJson, renderRecommendedStack, writeRecommendation } from '../../src/recommend/plan-writer';
+import { PlanWriteError, provenanceJson, renderRecommendedStack, stackSha256, writeRecommendation } from '../../src/recommend/plan-writer';
 import { recommendPlan, type Recommendation } from '../../src/recommend/recommend';
 import { soakVerdict, verdictRecord } from '../../src/recommend/verdict';
 import type { SoakVerdictRecord } from '../../src/diff/provenance';
@@ -165,7 +165,8 @@ describe('writing the rightsized stack', () => {
     expect(udf.headroomPercent).toEqual({ cpu: 20, memory: 15 });
     expect(udf.series!.t.length).toBeLessThanOrEqual(500);
     expect(provenance.containers['pipeline.batchMap.numa'].requiredCores).toBe(2);
-    expect(provenanceJson(recommendation.provenance)).toBe(text);
+    // With the hash of the stack file written beside it (a crash between the renames is then detectable).
+    expect(provenanceJson(recommendation.provenance, stackSha256(fs.readFileSync(p.file, 'utf8')))).toBe(text);
   });
 
   it('keeps the committed rightsized stack and provenance in step with the embedded default (re-running changes no byte)', () => {
