@@ -176,7 +176,10 @@ describe('writing the rightsized stack', () => {
     expect(text).toBe(committed);
     // The committed provenance records the verdict the steady soak passed.
     expect(verdict).toEqual({ passed: true, insufficientData: false, window: recommendation.window, checks: 11, lines: [] });
-    expect(provenanceJson({ ...recommendation.provenance, verdict })).toBe(fs.readFileSync(path.join(path.dirname(stackFile('rightsized')), 'Pulumi.rightsized.provenance.json'), 'utf8'));
+    // ...and the hash of the committed stack file, so a stale pair is detected.
+    expect(provenanceJson({ ...recommendation.provenance, verdict }, stackSha256(committed))).toBe(
+      fs.readFileSync(path.join(path.dirname(stackFile('rightsized')), 'Pulumi.rightsized.provenance.json'), 'utf8'),
+    );
   });
 
   it('records the verdict in the provenance, after the window and before the containers', () => {
