@@ -106,7 +106,8 @@ function innermost(error: unknown): unknown {
  */
 function opensslReason(message: string): string {
   const m = /SSL routines:[^:]*:([^:]+)/.exec(message);
-  if (!m) return message.replace(/\s+/g, ' ').trim();
+  // Node 24 appends a hint about its own flag to certificate errors; ours names the remedy.
+  if (!m) return message.replace(/; if the root CA is installed locally, try running Node\.js with --use-system-ca/, '').replace(/\s+/g, ' ').trim();
   const alert = /SSL alert number \d+/.exec(message);
   return `${m[1].trim()}${alert ? `, ${alert[0]}` : ''}`;
 }
@@ -121,7 +122,14 @@ export function tlsFailure(error: unknown, withClientCert: boolean): { readonly 
   if (!e || typeof e !== 'object' || typeof e.code !== 'string') return undefined;
   const code: string = e.code;
   const detail = opensslReason(String(e.message ?? code));
-  const known = TLS_FAILURES[code];
+  // OpenSSL 3.5 (Node 24) names the alerts `ssl/tls alert …` with other codes than OpenSSL 3.0's
+  // `sslv3 alert …`: fall back to the alert text.
+  const byText: TlsFailure | undefined = /alert certificate required/.test(detail)
+    ? 'client-cert-required'
+    : /alert (bad certificate|certificate unknown|unknown ca)/.test(detail)
+      ? 'client-cert-refused'
+      : undefined;
+  const known = TLS_FAILURES[code] ?? byText;
   if (known === 'client-cert-refused' && !withClientCert) return { failure: 'client-cert-required', detail };
   if (known) return { failure: known, detail };
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return { failure: 'handshake', detail };
