@@ -1,5 +1,6 @@
 import { estimateNodes } from '../../src/capacity/nodes';
 import { planTotals, podGroups } from '../../src/capacity/pods';
+import { rolloutPeak } from '../../src/capacity/rollout';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import { Testing } from 'cdk8s';
 import { quotaAmounts, SoakCluster } from '../../src/constructs/cluster';
@@ -30,12 +31,16 @@ test('soak totals: the configured 184 CPU of the report are limits of the main c
   expect(t.volumeClaims).toBe(3);
 });
 
-test('the quota holds the plan with its headroom, rounded up to whole cores and GiB', () => {
+test('the quota holds a rolling update of the plan onto itself with its headroom, rounded up to whole cores and GiB', () => {
   const q = quotaAmounts(soak);
-  const t = planTotals(soak);
-  expect(q.requestsCpu.cores).toBe(Math.ceil(t.requests.cpu.cores * 1.1));
-  expect(q.limitsMemory.gibibytes).toBe(Math.ceil(t.limits.memory.gibibytes * 1.1));
-  expect(q.pods).toBe(Math.ceil(38 * 1.1));
+  const peak = rolloutPeak(podGroups(soak), podGroups(soak));
+  expect(q.requestsCpu.cores).toBe(Math.ceil(peak.requestsCpu.cores * 1.1));
+  expect(q.limitsMemory.gibibytes).toBe(Math.ceil(peak.limitsMemory.gibibytes * 1.1));
+  // 38 pods, plus per vertex two batches of ceil(25%) (one being created, the one before still
+  // terminating: 2x(3+5+2)) and one daemon pod surging: 59.
+  expect(peak.pods).toBe(59);
+  expect(q.pods).toBe(Math.ceil(59 * 1.1));
+  expect(q.requestsMemory.gibibytes).toBeGreaterThan(planTotals(soak).requests.memory.gibibytes * 1.1);
 });
 
 test('the node estimate puts each JetStream node on its own node and never packs below the lower bound', () => {
