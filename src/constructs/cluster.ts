@@ -6,7 +6,8 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { estimateNodes, type NodeEstimate } from '../capacity/nodes';
-import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals, type Totals } from '../capacity/pods';
+import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals, podGroups, type Totals } from '../capacity/pods';
+import { rolloutPeak, type PodSizes } from '../capacity/rollout';
 import { distinctSizedContainers } from '../plan/containers';
 import { Bytes, Cpu } from '../plan/quantity';
 import type { NodeShape, SoakPlan } from '../plan/schema';
@@ -16,20 +17,36 @@ export const POD_SECURITY_VERSION = 'v1.29';
 
 export interface SoakClusterProps {
   readonly plan: SoakPlan;
+  /**
+   * The pods running now, when the plan resizes a running soak: the quota then holds the
+   * rollout from them to the plan's pods (the Pulumi program passes its last update's
+   * `podGroups` output).
+   * @default the plan's own pods (the room a same-size rolling update needs)
+   */
+  readonly rolloutFrom?: readonly PodSizes[];
 }
 
-/** Quota amounts: the plan's totals plus headroom, rounded up to whole cores and GiB. */
-export function quotaAmounts(plan: SoakPlan) {
+/**
+ * Quota amounts: the most the namespace holds while its pods roll from `rolloutFrom` to the
+ * plan's (`rolloutPeak`, src/capacity/rollout.ts), plus headroom, rounded up to whole cores
+ * and GiB. Without `rolloutFrom` that is a rolling update of the plan's own pods (an image or
+ * setting change replaces every pod in batches, the new ones created before the old ones go),
+ * so a running soak can always be changed in place; with the sizes that run now, it also holds
+ * both sizes while a resize rolls.
+ */
+export function quotaAmounts(plan: SoakPlan, rolloutFrom?: readonly PodSizes[]) {
   const factor = 1 + plan.cluster.quotaHeadroomPercent / 100;
   const totals = planTotals(plan);
+  const groups = podGroups(plan);
+  const peak = rolloutPeak(rolloutFrom ?? groups, groups);
   const cores = (cpu: Cpu) => Cpu.cores(Math.ceil(cpu.times(factor).cores));
   const gib = (bytes: Bytes) => Bytes.gibibytes(Math.ceil(bytes.times(factor).gibibytes));
   return {
-    pods: Math.ceil(totals.pods * factor),
-    requestsCpu: cores(totals.requests.cpu),
-    requestsMemory: gib(totals.requests.memory),
-    limitsCpu: cores(totals.limits.cpu),
-    limitsMemory: gib(totals.limits.memory),
+    pods: Math.ceil(peak.pods * factor),
+    requestsCpu: cores(peak.requestsCpu),
+    requestsMemory: gib(peak.requestsMemory),
+    limitsCpu: cores(peak.limitsCpu),
+    limitsMemory: gib(peak.limitsMemory),
     volumeClaims: totals.volumeClaims,
     storage: gib(totals.storage),
   };
@@ -67,7 +84,7 @@ export class SoakCluster extends Construct {
       },
     });
 
-    const q = quotaAmounts(plan);
+    const q = quotaAmounts(plan, props.rolloutFrom);
     new k8s.KubeResourceQuota(this, 'quota', {
       metadata: { name: 'soak', namespace: ns },
       spec: {

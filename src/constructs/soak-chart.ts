@@ -5,6 +5,7 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import type { PodSizes } from '../capacity/rollout';
 import type { SoakPlan } from '../plan/schema';
 import { BatchMapPipeline } from './batch-map-pipeline';
 import { BufferNetworkPolicy } from './buffer-network-policy';
@@ -17,6 +18,11 @@ export interface SoakChartProps {
   readonly plan: SoakPlan;
   /** The variant (stack) name, e.g. `soak` or `rightsized`; labels every object. */
   readonly variant: string;
+  /**
+   * The pods running now, when the plan resizes a running soak (see SoakClusterProps).
+   * @default the plan's own pods
+   */
+  readonly rolloutFrom?: readonly PodSizes[];
 }
 
 export class SoakChart extends Chart {
@@ -32,7 +38,7 @@ export class SoakChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true, labels: { [VARIANT_LABEL]: props.variant } });
     const { plan, variant } = props;
     this.plan = plan;
-    this.cluster = new SoakCluster(this, 'cluster', { plan });
+    this.cluster = new SoakCluster(this, 'cluster', { plan, ...(props.rolloutFrom ? { rolloutFrom: props.rolloutFrom } : {}) });
     // Under the cluster construct, so it is applied with the namespace (the Pulumi program
     // registers one layer per construct), before any JetStream pod exists.
     if (plan.buffer.networkPolicy) {
