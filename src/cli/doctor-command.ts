@@ -10,6 +10,7 @@
  */
 import { doctorJson, soakDoctor, type DoctorReport, type DoctorRow, type DoctorStatus } from '../recommend/doctor';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
+import { code, codeCell, heading, list, table, text } from '../markdown/writer';
 import { EXIT } from './exit-codes';
 import { emit, reproduceLine, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
 
@@ -34,10 +35,6 @@ export const DOCTOR_SPEC = {
 
 const MARK: Record<DoctorStatus, string> = { ok: '✅ ok', 'none-counted': '✅ none counted', missing: '❌ missing', partial: '❌ partial' };
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|');
-}
-
 function statusText(r: DoctorRow): string {
   if (!r.required && r.status === 'missing') return '➖ not exposed';
   return MARK[r.status];
@@ -59,7 +56,7 @@ function intervalText(seconds: number | undefined): string {
 function affected(rows: readonly { readonly family: string; readonly group: string }[]): string {
   const byFamily = new Map<string, string[]>();
   for (const r of rows) byFamily.set(r.family, [...(byFamily.get(r.family) ?? []), r.group]);
-  return [...byFamily].map(([family, groups]) => `\`${family}\` (${groups.join(', ')})`).join(', ');
+  return [...byFamily].map(([family, groups]) => `${code(family)} (${text(groups.join(', '))})`).join(', ');
 }
 
 export function renderDoctorMarkdown(report: DoctorReport, reproduce?: string): string {
@@ -68,30 +65,37 @@ export function renderDoctorMarkdown(report: DoctorReport, reproduce?: string): 
   const headline = report.ok ? `all ${needed} series groups the verdict and recommend need are there` : `MISSING DATA: ${problems} of ${needed} series groups`;
   const versionMark = report.version.status === 'other' ? '⚠️ ' : '';
   const out = [
-    `### numaflow-soak doctor: ${headline}`,
+    heading(3, `numaflow-soak doctor: ${headline}`),
     '',
-    `Data: ${report.source}, ${report.window.start} to ${report.window.end}, step ${report.window.stepSeconds}s. Namespace \`${report.names.namespace}\`, pipeline \`${report.names.pipeline}\`, buffer \`${report.names.buffer}\`.`,
+    `Data: ${text(report.source)}, ${text(report.window.start)} to ${text(report.window.end)}, step ${report.window.stepSeconds}s. Namespace ${code(report.names.namespace)}, pipeline ${code(report.names.pipeline)}, buffer ${code(report.names.buffer)}.`,
     '',
-    `Numaflow version: ${versionMark}${report.version.text}.`,
+    `Numaflow version: ${versionMark}${text(report.version.text)}.`,
   ];
   if (report.problems.length > 0) {
-    out.push('', 'Likely causes:', '', ...report.problems.map((p) => `- ${cell(p.cause)}. Affects ${affected(p.rows)}.`));
+    out.push('', 'Likely causes:', '', ...list(report.problems.map((p) => `${text(p.cause)}. Affects ${affected(p.rows)}.`)));
   }
-  out.push('', '| family | pods | status | series | first | last | scrape | needed by |', '|---|---|---|---|---|---|---|---|');
   let previous: string | undefined;
-  for (const r of report.rows) {
+  const rows = report.rows.map((r) => {
     const first = r.family !== previous;
     previous = r.family;
-    out.push(
-      `| ${first ? `\`${r.family}\`` : ''} | ${r.group} | ${statusText(r)} | ${seriesText(r)} | ${r.firstSeen ?? '—'} | ${r.lastSeen ?? '—'} | ${intervalText(r.scrapeIntervalSeconds)} | ${first ? cell(r.usedBy.join('; ')) : ''} |`,
-    );
-  }
+    return [
+      first ? codeCell(r.family) : '',
+      text(r.group),
+      statusText(r),
+      text(seriesText(r)),
+      text(r.firstSeen ?? '—'),
+      text(r.lastSeen ?? '—'),
+      intervalText(r.scrapeIntervalSeconds),
+      first ? text(r.usedBy.join('; ')) : '',
+    ];
+  });
+  out.push('', ...table(['family', 'pods', 'status', 'series', 'first', 'last', 'scrape', 'needed by'], rows));
   const noted = new Map<string, DoctorRow[]>();
   for (const r of report.rows) if (r.status === 'none-counted') noted.set(r.cause!, [...(noted.get(r.cause!) ?? []), r]);
   if (noted.size > 0) {
-    out.push('', 'Lazy counters without series (fine):', '', ...[...noted].map(([cause, rows]) => `- ${affected(rows)}: ${cell(cause)}.`));
+    out.push('', 'Lazy counters without series (fine):', '', ...list([...noted].map(([cause, causeRows]) => `${affected(causeRows)}: ${text(cause)}.`)));
   }
-  if (reproduce) out.push('', `Reproduce: \`${reproduce}\``);
+  if (reproduce) out.push('', `Reproduce: ${code(reproduce)}`);
   out.push('');
   return out.join('\n');
 }

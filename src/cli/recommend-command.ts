@@ -20,7 +20,6 @@
  * to judge the soak (nothing written).
  */
 import * as path from 'node:path';
-import { cell } from '../diff/markdown';
 import { findingText, verdictOutcome, type SoakVerdictRecord } from '../diff/provenance';
 import { stackFile } from '../plan/load';
 import { DEFAULT_POLICY, policySummary, basisSummary, type RecommendationPolicy } from '../recommend/policy';
@@ -28,6 +27,7 @@ import { writeRecommendation } from '../recommend/plan-writer';
 import { recommendationJson, recommendPlan, type Recommendation } from '../recommend/recommend';
 import { soakVerdict, verdictRecord } from '../recommend/verdict';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
+import { code, heading, list, table, text } from '../markdown/writer';
 import { EXIT } from './exit-codes';
 import { emit, number, reproduceLine, RIGHTSIZED_VARIANT, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
 
@@ -134,16 +134,13 @@ export function soakGateMessage(v: SoakVerdictRecord, allowed: boolean): string 
 
 const quantityPair = (cpu: { toString(): string }, memory: { toString(): string }) => `${cpu} / ${memory}`;
 
-function esc(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 
 /**
  * The soak's verdict as the first line under the headline: passed, or failed (or too little
- * data) with each such line and its measured figure, escaped like a diff report cell.
+ * data) with each such line and its measured figure, each through `text()`.
  */
 function verdictParagraph(v: SoakVerdictRecord): string {
-  const lines = v.lines.map((l) => cell(findingText(l))).join('; ');
+  const lines = v.lines.map((l) => text(findingText(l))).join('; ');
   const refused = '`--write` refuses these sizes without `--allow-failed-soak`; `numaflow-soak verdict` shows every check.';
   switch (verdictOutcome(v)) {
     case 'failed':
@@ -158,37 +155,36 @@ function verdictParagraph(v: SoakVerdictRecord): string {
 /** The recommendation for people: the soak's verdict, what changes, from what evidence, and what was refused. */
 export function renderRecommendationMarkdown(r: Recommendation, reproduce?: string, verdict?: SoakVerdictRecord): string {
   const out: string[] = [];
-  out.push(`### numaflow-soak recommend: ${r.insufficientData ? 'too little data' : `${r.containers.filter((c) => c.status !== 'kept').length} container(s) resized`}`, '');
+  out.push(heading(3, `numaflow-soak recommend: ${r.insufficientData ? 'too little data' : `${r.containers.filter((c) => c.status !== 'kept').length} container(s) resized`}`), '');
   if (verdict) out.push(verdictParagraph(verdict), '');
-  out.push(`Data: ${r.source}, ${r.window.start} to ${r.window.end}, every ${r.window.stepSeconds}s. Target ${Math.round(r.target).toLocaleString('en-US')} msg/s.`, '');
-  out.push(`Policy: ${policySummary(r.policy)}.`, '');
+  out.push(`Data: ${text(r.source)}, ${text(r.window.start)} to ${text(r.window.end)}, every ${r.window.stepSeconds}s. Target ${Math.round(r.target).toLocaleString('en-US')} msg/s.`, '');
+  out.push(`Policy: ${text(policySummary(r.policy))}.`, '');
   if (r.insufficientData) {
-    out.push('**Too little data: nothing is recommended or written.**', '', ...r.reasons.map((x) => `- ${esc(x)}`), '');
+    out.push('**Too little data: nothing is recommended or written.**', '', ...list(r.reasons.map(text)), '');
   }
-  out.push('| container | status | requests (cpu / memory) | limits (cpu / memory) | basis |', '|---|---|---|---|---|');
-  for (const c of r.containers) {
+  const containerRows = r.containers.map((c) => {
     const change = (kind: 'requests' | 'limits') => {
       const a = quantityPair(c.current[kind].cpu, c.current[kind].memory);
       const b = quantityPair(c.recommended[kind].cpu, c.recommended[kind].memory);
-      return a === b ? a : `${a} → **${b}**`;
+      return a === b ? text(a) : `${text(a)} → **${text(b)}**`;
     };
     const basis = c.basis.cpu && c.basis.memory ? basisSummary(c) : '-';
-    out.push(`| ${c.label} | ${c.status} | ${change('requests')} | ${change('limits')} | ${esc(basis)} |`);
-  }
-  out.push('', '| vertex | status | scale (min-max) | measured |', '|---|---|---|---|');
-  for (const x of r.replicas) {
+    return [text(c.label), text(c.status), change('requests'), change('limits'), text(basis)];
+  });
+  out.push(...table(['container', 'status', 'requests (cpu / memory)', 'limits (cpu / memory)', 'basis'], containerRows));
+  const replicaRows = r.replicas.map((x) => {
     const a = `${x.current.min}-${x.current.max}`;
     const b = `${x.recommended.min}-${x.recommended.max}`;
-    const measured = x.perReplicaRate !== undefined ? `p95 ${Math.round(x.measuredRate!).toLocaleString('en-US')} msg/s over ${x.replicasSeen} replicas = ${Math.round(x.perReplicaRate).toLocaleString('en-US')} msg/s each` : esc(x.notes[0] ?? '-');
-    out.push(`| ${x.vertex} | ${x.status} | ${a === b ? a : `${a} → **${b}**`} | ${measured} |`);
-  }
-  out.push('', '#### Advice (never applied automatically)', '');
-  out.push(`- partitions (${r.partitions.status}): ${r.partitions.message}`);
-  out.push(`- buffer volume (${r.volume.status}): ${r.volume.message}`);
-  const notes = r.containers.flatMap((c) => c.notes.map((n) => `- ${c.label}: ${n}`));
-  const replicaNotes = r.replicas.flatMap((x) => x.notes.map((n) => `- ${x.vertex} replicas: ${n}`));
-  if (notes.length + replicaNotes.length > 0) out.push('', '#### Notes', '', ...notes.map(esc), ...replicaNotes.map(esc));
-  if (reproduce) out.push('', `Reproduce: \`${reproduce}\``);
+    const measured = x.perReplicaRate !== undefined ? `p95 ${Math.round(x.measuredRate!).toLocaleString('en-US')} msg/s over ${x.replicasSeen} replicas = ${Math.round(x.perReplicaRate).toLocaleString('en-US')} msg/s each` : x.notes[0] ?? '-';
+    return [text(x.vertex), text(x.status), a === b ? text(a) : `${text(a)} → **${text(b)}**`, text(measured)];
+  });
+  out.push('', ...table(['vertex', 'status', 'scale (min-max)', 'measured'], replicaRows));
+  out.push('', heading(4, 'Advice (never applied automatically)'), '');
+  out.push(...list([`partitions (${text(r.partitions.status)}): ${text(r.partitions.message)}`, `buffer volume (${text(r.volume.status)}): ${text(r.volume.message)}`]));
+  const notes = r.containers.flatMap((c) => c.notes.map((n) => `${text(c.label)}: ${text(n)}`));
+  const replicaNotes = r.replicas.flatMap((x) => x.notes.map((n) => `${text(x.vertex)} replicas: ${text(n)}`));
+  if (notes.length + replicaNotes.length > 0) out.push('', heading(4, 'Notes'), '', ...list([...notes, ...replicaNotes]));
+  if (reproduce) out.push('', `Reproduce: ${code(reproduce)}`);
   out.push('');
   return out.join('\n');
 }

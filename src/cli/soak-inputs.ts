@@ -25,8 +25,8 @@ import { prometheusConnection, PROMETHEUS_OPTIONS, redactPrometheusArgs, refuseP
 /** The variant whose usage is measured, and the one `--write` updates. */
 export const SOAKED_VARIANT = 'soak';
 export const RIGHTSIZED_VARIANT = 'rightsized';
-/** Length of the window when only a Prometheus URL is given: the soak's 5 days. */
-export const DEFAULT_HISTORY = '5d';
+/** Length of the window when only a Prometheus URL is given: the plan's `monitoring.soakDuration`, by default 5 days. */
+export const DEFAULT_HISTORY = 'the plan\'s monitoring.soakDuration, 5d by default';
 
 /** Left out at the start of the window by default (`--warm-up`). */
 export const DEFAULT_WARM_UP = '10m';
@@ -157,7 +157,8 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
   if (start !== undefined) from = start;
   else if (history !== undefined) from = end - parseDurationSeconds(command, 'history-duration', history);
   else if (span !== undefined && givenEnd === undefined) from = span.start;
-  else from = end - parseDurationSeconds(command, 'history-duration', DEFAULT_HISTORY);
+  // Without a window, the soak's own duration ending now (the plan's monitoring.soakDuration).
+  else from = end - plan.monitoring.soakDuration.seconds;
   const warmUp = parseDurationSeconds(command, 'warm-up', v['warm-up'] ?? DEFAULT_WARM_UP, true);
   if (!(end > from + warmUp)) fail(`the window is empty: start ${isoTime(from)}${warmUp > 0 ? ` plus the warm-up (${v['warm-up'] ?? DEFAULT_WARM_UP})` : ''} is not before end ${isoTime(end)}`);
   leading.push('--start', isoTime(from), '--end', isoTime(end), '--warm-up', v['warm-up'] ?? DEFAULT_WARM_UP);

@@ -8,6 +8,7 @@
  */
 import { DEFAULT_CRITERIA, soakVerdict, VERDICT_CHECKS, verdictJson, type Verdict, type VerdictCheck, type VerdictStatus } from '../recommend/verdict';
 import { helpText, nonNegativeNumber, parseCommandArgs, UsageError, type CommandSpec } from './args';
+import { code, heading, list, table, text } from '../markdown/writer';
 import { EXIT } from './exit-codes';
 import { emit, reproduceLine, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
 
@@ -41,16 +42,14 @@ export function parseSkipChecks(text: string | undefined): VerdictCheck[] {
 export function renderVerdictMarkdown(v: Verdict, reproduce?: string): string {
   const headline = !v.passed ? 'FAILED' : v.insufficientData ? 'TOO LITTLE DATA' : 'PASSED';
   const out = [
-    `### numaflow-soak verdict: ${headline}`,
+    heading(3, `numaflow-soak verdict: ${headline}`),
     '',
-    `Data: ${v.source}, ${v.window.start} to ${v.window.end}, every ${v.window.stepSeconds}s. Target ${Math.round(v.target).toLocaleString('en-US')} msg/s.`,
+    `Data: ${text(v.source)}, ${text(v.window.start)} to ${text(v.window.end)}, every ${v.window.stepSeconds}s. Target ${Math.round(v.target).toLocaleString('en-US')} msg/s.`,
     '',
-    '| check | status | measured | expected |',
-    '|---|---|---|---|',
-    ...v.lines.map((l) => `| ${l.check} | ${MARK[l.status]} | ${l.measured.replace(/\|/g, '\\|')} | ${l.expected.replace(/\|/g, '\\|')} |`),
+    ...table(['check', 'status', 'measured', 'expected'], v.lines.map((l) => [text(l.check), MARK[l.status], text(l.measured), text(l.expected)])),
   ];
-  if (v.reasons.length > 0) out.push('', 'Too little data:', '', ...v.reasons.map((r) => `- ${r.replace(/\|/g, '\\|')}`));
-  if (reproduce) out.push('', `Reproduce: \`${reproduce}\``);
+  if (v.reasons.length > 0) out.push('', 'Too little data:', '', ...list(v.reasons.map(text)));
+  if (reproduce) out.push('', `Reproduce: ${code(reproduce)}`);
   out.push('');
   return out.join('\n');
 }

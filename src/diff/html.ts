@@ -30,16 +30,15 @@ import { Bytes, Cpu } from '../plan/quantity';
 import { verdictOutcome, type Provenance, type UsageStats } from './provenance';
 import type { ContainerRow, DiffReport, Risk, TotalsView } from './report';
 import type { ObjectDiff } from './semantic';
+import { escapeHtml } from '../markdown/writer';
 
 // ---------------------------------------------------------------------------------------
 // Text and number formatting
 // ---------------------------------------------------------------------------------------
 
-/** Escapes text for HTML (and SVG) element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
+// Text for HTML (and SVG) element content and quoted attribute values: the one escaping rule
+// for raw HTML, invisible and direction-changing characters shown as \uXXXX.
+export { escapeHtml } from '../markdown/writer';
 const esc = escapeHtml;
 /** The minus sign used in signed numbers (U+2212), wider and clearer than a hyphen. */
 const MINUS = '\u2212';

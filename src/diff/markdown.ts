@@ -11,6 +11,7 @@ import type { Amounts } from '../capacity/pods';
 import { Bytes, Cpu } from '../plan/quantity';
 import { findingText, verdictOutcome, type UsageStats } from './provenance';
 import { HOURS_PER_MONTH, type ContainerRow, type DiffReport, type Risk, type TotalsView } from './report';
+import { code, codeCell, details, heading, list, table, text, type Align } from '../markdown/writer';
 import type { ObjectDiff } from './semantic';
 
 export const DEFAULT_MAX_CHARS = 60_000;
@@ -36,33 +37,6 @@ const VALUE_WIDTH = 80;
 
 // ---------------------------------------------------------------------------------------
 // Text helpers
-
-/** Text safe inside a table cell: pipes escaped, line breaks flattened, HTML neutralised. */
-export function cell(text: string): string {
-  return escapeHtml(text.replace(/\r?\n/g, ' ')).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`');
-}
-
-/** A code span: a backtick fence longer than any run of backticks in the text. */
-export function codeSpan(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ');
-  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longestRun + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-
-/**
- * A code span safe inside a table cell. GitHub splits a row at every unescaped `|`, even
- * inside code, and drops the backslash of `\|` before reading code spans, so pipes are
- * escaped; backticks get a longer fence instead.
- */
-export function codeCell(text: string): string {
-  return codeSpan(text.replace(/\|/g, '\\|'));
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /** A number with at most `decimals` decimals, trailing zeros dropped, never `-0`. */
 export function formatNumber(n: number, decimals = 2): string {
@@ -103,16 +77,11 @@ export function valueText(value: unknown): string {
   return text.length > VALUE_WIDTH ? `${text.slice(0, VALUE_WIDTH - 1)}…` : text;
 }
 
-function table(header: readonly string[], align: readonly ('l' | 'r')[], rows: readonly (readonly string[])[]): string[] {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(align.map((a) => (a === 'r' ? '--:' : '---'))), ...rows.map(line)];
-}
-
 // ---------------------------------------------------------------------------------------
 // Sections
 
 function headline(report: DiffReport): string {
-  return `### numaflow-soak: ${report.before.label} → ${report.after.label}`;
+  return heading(3, `numaflow-soak: ${text(report.before.label)} → ${text(report.after.label)}`);
 }
 
 /** Buffer services whose object diff has one of `statuses`, as `namespace/name`. */
@@ -125,13 +94,13 @@ function bufferNames(report: DiffReport, statuses: readonly ObjectDiff['status']
 /**
  * The line saying what the soak the sizes came from was worth, when the provenance records
  * its verdict: failed (with each failed line and its measured figure), too little data, or
- * passed. Every figure and check name is data, so it is escaped like a table cell.
+ * passed. Every figure and check name is data, so it goes through `text()`.
  */
 function verdictLine(report: DiffReport): string | undefined {
   const v = report.provenance?.verdict;
   if (!v) return undefined;
-  const window = cell(`${v.window.start} to ${v.window.end}`);
-  const lines = v.lines.map((l) => cell(findingText(l))).join('; ');
+  const window = text(`${v.window.start} to ${v.window.end}`);
+  const lines = v.lines.map((l) => text(findingText(l))).join('; ');
   switch (verdictOutcome(v)) {
     case 'failed':
       return `⚠️ **sized from a soak that FAILED its verdict**: ${lines} (judged over ${window}).`;
@@ -154,12 +123,12 @@ function bufferLine(report: DiffReport): string {
   const deletedNamespaces = report.objects.filter((o) => o.ref.kind === 'Namespace' && o.status === 'removed').map((o) => o.ref.name);
   const parts: string[] = [];
   const inPlace = report.risks.some((r) => r.code !== 'buffer-replaced' && REPLACEMENT_REASONS[r.code] !== undefined);
-  if (inPlace && kept.length > 0) parts.push(`${kept.map((n) => `\`${n}\``).join(', ')} is replaced (deleted, then created)`);
-  if (deleted.length > 0) parts.push(`${deleted.map((n) => `\`${n}\``).join(', ')} is deleted${created.length > 0 ? ` and ${created.map((n) => `\`${n}\``).join(', ')} created` : ''}`);
-  if (deletedNamespaces.length > 0) parts.push(`namespace ${deletedNamespaces.map((n) => `\`${n}\``).join(', ')}, which holds the buffer's volumes, is deleted`);
+  if (inPlace && kept.length > 0) parts.push(`${kept.map((n) => code(n)).join(', ')} is replaced (deleted, then created)`);
+  if (deleted.length > 0) parts.push(`${deleted.map((n) => code(n)).join(', ')} is deleted${created.length > 0 ? ` and ${created.map((n) => code(n)).join(', ')} created` : ''}`);
+  if (deletedNamespaces.length > 0) parts.push(`namespace ${deletedNamespaces.map((n) => code(n)).join(', ')}, which holds the buffer's volumes, is deleted`);
   if (parts.length === 0 && reasons.length > 0) parts.push('the buffer service is replaced');
   if (parts.length === 0) {
-    const names = kept.length > 0 ? ` (${kept.map((n) => `\`${n}\``).join(', ')})` : '';
+    const names = kept.length > 0 ? ` (${kept.map((n) => code(n)).join(', ')})` : '';
     return `✅ no replacement or deletion of the buffer service${names}`;
   }
   const why = reasons.length > 0 ? `: ${reasons.join('; ')}` : '';
@@ -183,12 +152,8 @@ function riskLines(risks: readonly Risk[]): string[] {
   if (risks.length === 0) return ['No risk flags.'];
   const critical = risks.filter((r) => r.severity === 'critical').length;
   const warnings = risks.length - critical;
-  const head = `#### ${critical > 0 ? MARKER.critical : MARKER.warning} Risk flags: ${critical} critical, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  return [
-    head,
-    '',
-    ...risks.map((r) => `- ${MARKER[r.severity]} **${r.severity}** \`${r.code}\`: ${cell(r.message)}`),
-  ];
+  const head = heading(4, `${critical > 0 ? MARKER.critical : MARKER.warning} Risk flags: ${critical} critical, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return [head, '', ...list(risks.map((r) => `${MARKER[r.severity]} **${r.severity}** ${code(r.code)}: ${text(r.message)}`))];
 }
 
 function totalsTable(report: DiffReport): string[] {
@@ -204,13 +169,13 @@ function totalsTable(report: DiffReport): string[] {
     row('memory requested (GiB)', (t) => t.requests.memoryGiB, 2),
     row('memory limits (GiB)', (t) => t.limits.memoryGiB, 2),
     row('pods', (t) => t.pods, 0),
-    row(`nodes of ${cell(shape.name)} (${cell(shape.cpu)} CPU, ${cell(shape.memory)})`, (t) => t.nodes, 0),
+    row(`nodes of ${text(shape.name)} (${text(shape.cpu)} CPU, ${text(shape.memory)})`, (t) => t.nodes, 0),
   ];
   if (shape.pricePerHour !== undefined && before.monthlyCost !== undefined && after.monthlyCost !== undefined) {
     const [a, b] = [before.monthlyCost, after.monthlyCost];
     rows.push([`cost per month at ${formatNumber(shape.pricePerHour, 4)}/node-hour (${HOURS_PER_MONTH} h)`, formatMoney(a), formatMoney(b), formatMoneyDelta(b - a), formatPercent(a, b)]);
   }
-  const lines = table(['', `before: ${cell(report.before.label)}`, `after: ${cell(report.after.label)}`, 'Δ', 'Δ%'], ['l', 'r', 'r', 'r', 'r'], rows);
+  const lines = table(['', `before: ${text(report.before.label)}`, `after: ${text(report.after.label)}`, 'Δ', 'Δ%'], rows, ['left', 'right', 'right', 'right', 'right']);
   if (shape.pricePerHour === undefined) lines.push('', '_No node price configured: pass `--price-per-hour` or set `cluster.nodeShape.pricePerHour`._');
   return lines;
 }
@@ -269,27 +234,27 @@ interface ContainerTable {
 function containerTable(report: DiffReport): ContainerTable {
   const observed = report.containers.some((r) => r.observed !== undefined);
   const header = ['vertex / container', 'replicas', 'requests (CPU / memory)', 'limits (CPU / memory)'];
-  const align: ('l' | 'r')[] = ['l', 'l', 'l', 'l'];
+  const align: Align[] = ['left', 'left', 'left', 'left'];
   if (observed) {
     header.push('observed CPU p95 / p99 / peak', 'observed memory p95 / p99 / peak', 'headroom (policy)');
-    align.push('l', 'l', 'l');
+    align.push('left', 'left', 'left');
   }
   const rows = report.containers.map((r) => {
     const cells = [
-      `${rowMarker(r, report.risks)}${cell(`${r.owner}/${r.container}`)}`,
-      cell(change(r.replicas.before, r.replicas.after)),
-      cell(change(amountsText(r.requests.before), amountsText(r.requests.after))),
-      cell(change(amountsText(r.limits.before), amountsText(r.limits.after))),
+      `${rowMarker(r, report.risks)}${text(`${r.owner}/${r.container}`)}`,
+      text(change(r.replicas.before, r.replicas.after)),
+      text(change(amountsText(r.requests.before), amountsText(r.requests.after))),
+      text(change(amountsText(r.limits.before), amountsText(r.limits.after))),
     ];
     if (observed) cells.push(statsText(r.observed?.cpu, cpuText), statsText(r.observed?.memory, memoryText), headroomText(r));
     return cells;
   });
-  const [head, rule, ...body] = table(header, align, rows);
-  const intro = ['#### Containers', ''];
+  const [head, rule, ...body] = table(header, rows, align);
+  const intro = [heading(4, 'Containers'), ''];
   const p = report.provenance;
   if (p) {
     const noVerdict = p.verdict ? '' : ' No soak verdict recorded with it.';
-    intro.push(`Observed in ${cell(p.source)} from ${cell(p.window.start)} to ${cell(p.window.end)}${windowLength(p.window.start, p.window.end)}, every ${p.window.stepSeconds}s.${noVerdict}`, '');
+    intro.push(`Observed in ${text(p.source)} from ${text(p.window.start)} to ${text(p.window.end)}${windowLength(p.window.start, p.window.end)}, every ${p.window.stepSeconds}s.${noVerdict}`, '');
   }
   return { intro, header: [head, rule], rows: body };
 }
@@ -314,19 +279,18 @@ function detailBlocks(report: DiffReport): string[] {
     .map((o) => {
       const n = o.changes.length;
       const what = o.status === 'changed' ? `${n} change${n === 1 ? '' : 's'}` : o.status;
-      const lines = [`<details><summary>${escapeHtml(objectTitle(o))} (${what})</summary>`, ''];
-      if (o.status === 'added') lines.push(`New in ${cell(report.after.label)}: \`${cell(o.key)}\`.`);
-      else if (o.status === 'removed') lines.push(`Not in ${cell(report.after.label)}: \`${cell(o.key)}\` is deleted.`);
+      const lines: string[] = [];
+      if (o.status === 'added') lines.push(`New in ${text(report.after.label)}: ${code(o.key)}.`);
+      else if (o.status === 'removed') lines.push(`Not in ${text(report.after.label)}: ${code(o.key)} is deleted.`);
       else {
         const rows = o.changes.map((c) => [
           codeCell(c.path),
           'before' in c && c.before !== undefined ? codeCell(valueText(c.before)) : '—',
           'after' in c && c.after !== undefined ? codeCell(valueText(c.after)) : '—',
         ]);
-        lines.push(...table(['path', 'before', 'after'], ['l', 'l', 'l'], rows));
+        lines.push(...table(['path', 'before', 'after'], rows));
       }
-      lines.push('', '</details>');
-      return lines.join('\n');
+      return details(`${objectTitle(o)} (${what})`, lines.join('\n'));
     });
 }
 
@@ -334,12 +298,12 @@ function unchangedLine(report: DiffReport, full: boolean): string | undefined {
   const same = report.objects.filter((o) => o.status === 'unchanged');
   if (same.length === 0) return undefined;
   if (!full) return `Unchanged: ${same.length} objects (listed in the JSON report).`;
-  return `Unchanged (${same.length}): ${same.map((o) => escapeHtml(objectTitle(o))).join(', ')}.`;
+  return `Unchanged (${same.length}): ${same.map((o) => text(objectTitle(o))).join(', ')}.`;
 }
 
 function reproduceLine(report: DiffReport, reproduce: string | undefined): string {
   const command = reproduce ?? `numaflow-soak diff --before ${report.before.label} --after ${report.after.label}`;
-  return `Reproduce: ${codeSpan(command)}`;
+  return `Reproduce: ${code(command)}`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -385,7 +349,7 @@ export function renderMarkdown(report: DiffReport, options: MarkdownOptions = {}
     );
     if (blocks.length > 0) {
       const omitted = blocks.length - blocksKept;
-      parts.push(['#### Object changes', ...blocks.slice(0, blocksKept)].join('\n\n'));
+      parts.push([heading(4, 'Object changes'), ...blocks.slice(0, blocksKept)].join('\n\n'));
       if (omitted > 0) {
         parts.push(`_${omitted} of ${blocks.length} object diffs omitted to keep this comment under ${maxChars} characters; the JSON and HTML reports hold every field change._`);
       }

@@ -19,8 +19,10 @@
  *    and a code span does; GFM's autolink literals are never looked for inside code either.
  *    The text still reads as written.
  * 4. Every other character that GFM gives a meaning inline is backslash-escaped (CommonMark
- *    allows a backslash before any ASCII punctuation): `\` `` ` `` `*` `_` `[` `]` `(` `)` `!`
- *    `<` `>` `#` `|` `~` `&` `$` (GitHub's math), and `-` `+` `=` or `1.` at the start.
+ *    allows a backslash before any ASCII punctuation): `\` `` ` `` `*` `[` `]` `<` `>` `#` `|`
+ *    `~` `&` `$` (GitHub's math), `_` unless between two letters or digits (where it cannot
+ *    start or end emphasis), and `-` `+` `=` or `1.` at the start. `(`, `)` and `!` stay as
+ *    they are: with `[` and `]` escaped they cannot make a link or an image.
  *
  * The result is safe anywhere inline, table cells included (pipes are escaped, code spans
  * from rule 3 never hold a pipe). Code (`code()`, `codeCell()`) and blocks of literal text
@@ -52,8 +54,12 @@ export function escapeHtml(text: string): string {
  */
 const LINKED_WORD = /@|#\d|^gh-\d|:\/\/|www\.|^(mailto|xmpp|tel|sms|ftp|file|data|javascript):/i;
 
-/** ASCII punctuation with an inline meaning in GFM (or GitHub's math), always escaped. */
-const INLINE_PUNCTUATION = /[\\`*_[\]()!<>#|~&$]/g;
+/**
+ * ASCII punctuation with an inline meaning in GFM (or GitHub's math), escaped wherever it
+ * stands; `_` only where it could open or close emphasis (not between two letters or digits).
+ * `(`, `)` and `!` need nothing: they make a link or an image only after an unescaped `]`.
+ */
+const INLINE_PUNCTUATION = /[\\`*[\]<>#|~&$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g;
 
 function escapeWord(word: string): string {
   return word.replace(INLINE_PUNCTUATION, (c) => `\\${c}`);

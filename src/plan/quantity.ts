@@ -244,6 +244,19 @@ export class Duration {
     return Duration.nanoseconds(Math.round(nanos));
   }
 
+  /**
+   * A span that may count days as well (`5d`, `1d12h`, `36h`, `90m`), the way Prometheus
+   * (retention, range selectors) and the CLI's `--history-duration` write long windows.
+   */
+  public static parseSpan(input: string): Duration {
+    if (typeof input !== 'string' || !SPAN.test(input)) {
+      throw new QuantityError(`expected a duration such as 5d, 36h, 1d12h or 90m, got ${JSON.stringify(input)}`);
+    }
+    let seconds = 0;
+    for (const [, amount, unit] of input.matchAll(SPAN_PART)) seconds += Number(amount) * SPAN_SECONDS[unit];
+    return Duration.seconds(seconds);
+  }
+
   public static seconds(n: number): Duration {
     return Duration.nanoseconds(Math.round(n * 1e9));
   }
@@ -284,10 +297,33 @@ export class Duration {
     return out;
   }
 
+  /** Whole seconds as days, hours, minutes and seconds (`7d`, `5d12h`), a Prometheus duration; `0s` for zero. */
+  public toSpanString(): string {
+    let rest = Math.ceil(this.seconds);
+    if (rest === 0) return '0s';
+    let out = '';
+    for (const unit of ['d', 'h', 'm', 's']) {
+      const count = Math.floor(rest / SPAN_SECONDS[unit]);
+      if (count > 0) {
+        out += `${count}${unit}`;
+        rest -= count * SPAN_SECONDS[unit];
+      }
+    }
+    return out;
+  }
+
+  public plus(other: Duration): Duration {
+    return Duration.nanoseconds(this.nanos + other.nanos);
+  }
+
   public toJSON(): string {
     return this.toString();
   }
 }
+
+const SPAN = /^(?:\d+(?:\.\d+)?[dhms])+$/;
+const SPAN_PART = /(\d+(?:\.\d+)?)([dhms])/g;
+const SPAN_SECONDS: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
 
 function suffixMultiplier(suffix: string): number {
   if (suffix === '') return 1;

@@ -519,6 +519,19 @@ export const monitoringPlan = strict({
   labels: labelMap.default({}).describe('Labels your Prometheus selects monitors and rules by, e.g. release: kube-prometheus-stack.'),
   scrapeInterval: duration.prefault('30s'),
   /**
+   * How long the soak runs. It sizes the Prometheus the platform stack installs (retention
+   * and volume, src/monitoring/prometheus-stack-values.ts) and is the default window of
+   * `verdict`, `recommend` and `doctor` (ending now) when no --start or --history-duration is given.
+   * @default '5d'
+   */
+  soakDuration: z
+    .string({ error: (issue) => `expected a duration such as 5d, 36h or 1d12h, got ${describe(issue.input)}` })
+    .regex(/^(?:\d+(?:\.\d+)?[dhms])+$/, { error: (issue) => `expected a duration such as 5d, 36h or 1d12h, got ${describe(issue.input)}` })
+    .transform((input) => Duration.parseSpan(input))
+    .refine((d) => d.seconds >= 3600, { error: 'a soak must run at least 1h' })
+    .prefault('5d')
+    .describe('How long the soak runs (5d, 36h, 1d12h): sizes the Prometheus retention and volume, and is the default window of verdict, recommend and doctor.'),
+  /**
    * Where the Prometheus that scrapes the soak runs, so the buffer service's NetworkPolicy
    * admits its pods to the exporter port. The default is the kube-prometheus-stack 70.4.1
    * release the Pulumi program installs (release `kube-prometheus-stack` in `monitoring`):

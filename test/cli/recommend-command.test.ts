@@ -333,8 +333,8 @@ describe('numaflow-soak verdict', () => {
     expect(code).toBe(6);
     expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: TOO LITTLE DATA');
     expect(stdout).not.toContain('✅ pass');
-    expect(stdout).toMatch(/- errors: no data \(forwarder_\{read,write,udf,critical\}_error_total\{namespace="wrong-ns",pipeline="batch-map-soak"\}.*\): no vertex pod was scraped/);
-    expect(stdout).toContain('- back-pressure: no data (isb_jetstream_isFull_total{namespace="wrong-ns",buffer=~');
+    expect(stdout).toMatch(/- errors: no data \(forwarder\\_\{read,write,udf,critical\}\\_error_total\{namespace="wrong-ns",pipeline="batch-map-soak"\}.*\): no vertex pod was scraped/);
+    expect(stdout).toContain('- back-pressure: no data (isb_jetstream_isFull_total{namespace="wrong-ns",buffer=\\~');
   });
 
   it('skips checks by name only; an unknown name is a usage error naming the choices', async () => {

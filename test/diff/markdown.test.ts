@@ -2,7 +2,7 @@
  * The Markdown report: the summary comes first and survives any size cap; numbers are
  * formatted the same way every time; table cells cannot break the table.
  */
-import { cell, codeCell, DEFAULT_MAX_CHARS, formatPercent, renderMarkdown } from '../../src/diff/markdown';
+import { DEFAULT_MAX_CHARS, formatPercent, renderMarkdown } from '../../src/diff/markdown';
 import type { Provenance } from '../../src/diff/provenance';
 import { buildReport, type DiffReport } from '../../src/diff/report';
 import type { ObjectDiff } from '../../src/diff/semantic';
@@ -232,10 +232,6 @@ describe('table cells', () => {
     expect(cells(row)).toEqual(['`data.long`', `\`${'z'.repeat(79)}…\``, '—']);
   });
 
-  it('escapes pipes, backticks and HTML in plain cells', () => {
-    expect(cell('a|b `c` <d>')).toBe('a\\|b \\`c\\` &lt;d&gt;');
-    expect(codeCell('``x``')).toBe('``` ``x`` ```');
-  });
 });
 
 describe('formatPercent', () => {

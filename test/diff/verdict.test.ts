@@ -10,6 +10,7 @@ import type { Provenance, SoakVerdictRecord } from '../../src/diff/provenance';
 import { parseProvenance, ProvenanceError } from '../../src/diff/provenance-file';
 import { buildReport } from '../../src/diff/report';
 import { variantSide } from '../support/diff';
+import { gfmHtml, tags, visibleText } from '../support/gfm';
 
 const soak = variantSide('soak');
 const rightsized = variantSide('rightsized');
@@ -110,12 +111,15 @@ describe('data from the provenance file is escaped', () => {
     const md = renderMarkdown(report(nasty));
     const line = md.split('\n')[2];
     expect(line).toBe(
-      '⚠️ **sized from a soak that FAILED its verdict**: &lt;img src=x onerror=alert(1)&gt;: a \\| b \\`code\\` &lt;script&gt;alert(1)&lt;/script&gt; \\\\ c d (judged over 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z).',
+      '⚠️ **sized from a soak that FAILED its verdict**: \\<img src=x onerror=alert(1)\\>: a \\| b \\`code\\` \\<script\\>alert(1)\\</script\\> \\\\ c d (judged over 2025-07-01T00:10:00Z to 2025-07-06T00:00:00Z).',
     );
-    expect(md).not.toContain('<img');
-    expect(md).not.toContain('<script');
     const risk = md.split('\n').find((l) => l.includes('`soak-verdict-failed`'))!;
-    expect(risk).toContain('&lt;img src=x onerror=alert(1)&gt;: a \\| b \\`code\\`');
+    expect(risk).toContain('\\<img src=x onerror=alert(1)\\>: a \\| b \\`code\\`');
+    // Rendered as GitHub does: the text survives, no element is made from it.
+    const html = gfmHtml(md);
+    expect(tags(html, 'img')).toEqual([]);
+    expect(tags(html, 'script')).toEqual([]);
+    expect(visibleText(html)).toContain('<img src=x onerror=alert(1)>: a | b `code` <script>alert(1)</script> \\ c d');
   });
 
   it('in the HTML', () => {

@@ -71,7 +71,7 @@ describe('text(): data inline', () => {
 
   it('escapes exactly: a plain name stays as it is', () => {
     expect(text('batch-map/udf 16Gi 1.5')).toBe('batch-map/udf 16Gi 1.5');
-    expect(text('forwarder_drop_total')).toBe('forwarder\\_drop\\_total');
+    expect(text('forwarder_drop_total _em_')).toBe('forwarder_drop_total \\_em\\_');
   });
 });
 
