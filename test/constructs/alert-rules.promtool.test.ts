@@ -52,6 +52,7 @@ import { SoakMonitoring } from '../../src/constructs/monitoring';
 import type { AlertingRule, PrometheusRuleSpec } from '../../src/monitoring/prometheus-operator';
 import { targetRatePerSecond } from '../../src/plan/derived';
 import { loadStackFile } from '../../src/plan/load';
+import { requireBinary } from '../support/prometheus';
 import type { SoakPlan } from '../../src/plan/schema';
 
 const STACKS = ['soak', 'rightsized'] as const;
@@ -65,8 +66,9 @@ function stackPlan(stack: Stack): SoakPlan {
 function ruleSpec(plan: SoakPlan): PrometheusRuleSpec {
   const chart = Testing.chart();
   new SoakMonitoring(chart, 'monitoring', { plan });
-  const rules = Testing.synth(chart).filter((o) => o.kind === 'PrometheusRule');
-  if (rules.length !== 1) throw new Error(`expected one PrometheusRule, got ${rules.length}`);
+  // The alerts' PrometheusRule; the recording rules are another one (recording-rules.promtool.test.ts).
+  const rules = Testing.synth(chart).filter((o) => o.kind === 'PrometheusRule' && o.metadata.name === `${plan.pipeline.name}-soak`);
+  if (rules.length !== 1) throw new Error(`expected one alerts PrometheusRule, got ${rules.length}`);
   return rules[0].spec as PrometheusRuleSpec;
 }
 
@@ -75,15 +77,6 @@ const alertsOf = (spec: PrometheusRuleSpec): readonly AlertingRule[] => spec.gro
 // ---------------------------------------------------------------------------------------
 // promtool
 
-/** promtool on PATH; a missing binary fails the test with the package to install, never skips it. */
-function promtoolBinary(): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = dir && path.join(dir, 'promtool');
-    if (candidate && fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error('promtool is not installed (not found on PATH): install the Debian package `prometheus` (apt-get install -y prometheus; .ci/run does this)');
-}
-
 interface PromtoolRun {
   readonly ok: boolean;
   /** stdout and stderr together, for assertions and failure messages. */
@@ -91,7 +84,7 @@ interface PromtoolRun {
 }
 
 function promtool(...args: string[]): PromtoolRun {
-  const run = spawnSync(promtoolBinary(), args, { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(requireBinary('promtool'), args, { encoding: 'utf8', timeout: 30_000 });
   if (run.error) throw run.error;
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }

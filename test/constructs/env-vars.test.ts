@@ -8,7 +8,7 @@ import { Yaml } from 'cdk8s';
 import { parsePlan } from '../../src/plan/load';
 import { patchedSoak } from '../plan/helpers';
 import { vertexPod } from '../support/controller-pods';
-import { numaflowSchemaErrors } from '../support/schemas';
+import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { find, synthPlan, type Manifest } from '../support/synth';
 
 const ENV = {
@@ -31,7 +31,7 @@ test('literals become value, references valueFrom, sorted by name', () => {
   ]);
 });
 
-test('the Pipeline validates against the closed v1.8.3 CRD, which also catches a misspelt selector', () => {
+testWithShared('the Pipeline validates against the closed v1.8.3 CRD, which also catches a misspelt selector', () => {
   expect(numaflowSchemaErrors(pipeline)).toEqual([]);
   const broken = structuredClone(pipeline);
   const entry = broken.spec.vertices.find((v: Manifest) => v.udf).udf.container.env[0];

@@ -7,7 +7,7 @@
 import { VARIANTS, parsePlan } from '../../src/plan/load';
 import { patchedSoak } from '../plan/helpers';
 import { controllerPods, vertexPod, type ModelContainer, type ModelPod } from '../support/controller-pods';
-import { numaflowSchemaErrors } from '../support/schemas';
+import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { find, synthPlan, synthVariant, type Manifest } from '../support/synth';
 
 /**
@@ -70,7 +70,7 @@ describe.each(VARIANTS)('the %s variant', (variant) => {
 describe('plan switches and failure', () => {
   const pipelineOf = (patch: Parameters<typeof patchedSoak>[0]): Manifest => find(synthPlan(parsePlan(patchedSoak(patch), 'hardening').plan), 'Pipeline');
 
-  test('batchMap.readOnlyRootFilesystem: false makes only the udf root filesystem writable', () => {
+  testWithShared('batchMap.readOnlyRootFilesystem: false makes only the udf root filesystem writable', () => {
     const pipeline = pipelineOf([{ path: 'pipeline.batchMap.readOnlyRootFilesystem', value: false }]);
     const map = pipeline.spec.vertices.find((v: Manifest) => v.udf);
     const pod = vertexPod(pipeline, map);
@@ -79,7 +79,7 @@ describe('plan switches and failure', () => {
     expect(numaflowSchemaErrors(pipeline)).toEqual([]);
   });
 
-  test('the udsink container is read-only by default too', () => {
+  testWithShared('the udsink container is read-only by default too', () => {
     const pipeline = pipelineOf([
       { path: 'pipeline.sink.type', value: 'udsink' },
       { path: 'pipeline.sink.udsink', value: { image: 'quay.io/example/sink:v1', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } } },

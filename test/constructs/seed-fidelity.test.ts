@@ -4,7 +4,7 @@
  */
 import { Testing } from 'cdk8s';
 import { Pipeline, type UdfVertex } from '../../src/numaflow/pipeline';
-import { numaflowSchemaErrors } from '../support/schemas';
+import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { find, synthVariant, type Manifest } from '../support/synth';
 
 const objects = synthVariant('soak');
@@ -56,7 +56,7 @@ test('the buffer service runs 3 JetStream nodes of 16 CPU and 16Gi with 40Gi vol
   expect(spec.interStepBufferServiceName).toBe(find(objects, 'InterStepBufferService').metadata.name);
 });
 
-test('the seed test\'s misplaced udf resources are rejected by the real CRD schema', () => {
+testWithShared('the seed test\'s misplaced udf resources are rejected by the real CRD schema', () => {
   const pipeline = structuredClone(find(objects, 'Pipeline'));
   const udf = pipeline.spec.vertices.find((v: Manifest) => v.udf).udf;
   udf.resources = udf.container.resources;

@@ -1,5 +1,5 @@
 import { VARIANTS } from '../../src/plan/load';
-import { numaflowSchemaErrors } from '../support/schemas';
+import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { validateCoreObject } from '../support/kube';
 import { find, synthVariant, type Manifest } from '../support/synth';
 
@@ -22,13 +22,13 @@ function quantities(node: unknown, path = ''): Array<[string, string]> {
 describe.each(VARIANTS)('the %s variant', (variant) => {
   const objects = synthVariant(variant);
 
-  test('every Numaflow object validates against the v1.8.3 CRD with unknown fields as errors', () => {
+  testWithShared('every Numaflow object validates against the v1.8.3 CRD with unknown fields as errors', () => {
     const numaflow = objects.filter((o) => o.apiVersion === 'numaflow.numaproj.io/v1alpha1');
     expect(numaflow.map((o) => o.kind).sort()).toEqual(['InterStepBufferService', 'Pipeline']);
     for (const o of numaflow) expect({ kind: o.kind, errors: numaflowSchemaErrors(o) }).toEqual({ kind: o.kind, errors: [] });
   });
 
-  test('the validated Pipeline carries templates.job, and the closed CRD schema reaches into it', () => {
+  testWithShared('the validated Pipeline carries templates.job, and the closed CRD schema reaches into it', () => {
     const pipeline = find(objects, 'Pipeline');
     expect(Object.keys(pipeline.spec.templates.job).sort()).toEqual(['automountServiceAccountToken', 'containerTemplate', 'metadata', 'securityContext']);
     const misplaced = structuredClone(pipeline);

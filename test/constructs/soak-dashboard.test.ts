@@ -18,6 +18,7 @@ import { VARIANTS } from '../../src/plan/load';
 import { Duration } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
 import { validateCoreObject } from '../support/kube';
+import { requireBinary } from '../support/prometheus';
 import { violations } from '../support/promql-contract';
 import { loadVariant, type Manifest } from '../support/synth';
 
@@ -131,8 +132,8 @@ describe.each(VARIANTS)('the dashboard of the %s plan', (variant) => {
     try {
       const file = path.join(dir, 'dashboard.rules.yaml');
       fs.writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
-      // promtool of the Debian package `prometheus` (2.42), as test/constructs/alert-rules.promtool.test.ts uses.
-      const run = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8', timeout: 30_000 });
+      // promtool on PATH, at a version the tests accept, as test/constructs/alert-rules.promtool.test.ts uses.
+      const run = spawnSync(requireBinary('promtool'), ['check', 'rules', file], { encoding: 'utf8', timeout: 30_000 });
       if (run.error) throw run.error;
       expect({ status: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
     } finally {

@@ -8,7 +8,7 @@
 import { parsePlan } from '../../src/plan/load';
 import { patchedSoak } from '../plan/helpers';
 import { effectiveEnv, vertexPod } from '../support/controller-pods';
-import { numaflowSchemaErrors } from '../support/schemas';
+import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { find, synthPlan, type Manifest } from '../support/synth';
 
 function pipelineOf(patch: Parameters<typeof patchedSoak>[0]): Manifest {
@@ -42,7 +42,7 @@ describe('set on the batch map', () => {
     expect(vertex(pipeline, 'out').containerTemplate.env).toBeUndefined();
   });
 
-  test('the Pipeline still validates against the v1.8.3 CRD', () => {
+  testWithShared('the Pipeline still validates against the v1.8.3 CRD', () => {
     expect(numaflowSchemaErrors(pipeline)).toEqual([]);
   });
 

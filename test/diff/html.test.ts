@@ -1,10 +1,12 @@
 /**
- * The HTML report, opened in a real browser: headless Chromium from the Debian package,
- * driven by playwright-core. The report is built from the real plans (synthesized in
- * memory) plus an observed-usage fixture, and the test checks what the browser renders, not
- * only the markup. A full-page screenshot lands in test-output/report.png for a human look.
+ * The HTML report, opened in a real browser: headless Chromium (Debian's package here, the
+ * runner image's on GitHub; found as scripts/system-tools.ts says), driven by
+ * playwright-core. The report is built from the real plans (synthesized in memory) plus an
+ * observed-usage fixture, and the test checks what the browser renders, not only the markup.
+ * A full-page screenshot lands in test-output/report.png for a human look.
  *
- * Chromium is required: when it is missing the suite fails (CI's .ci/run installs it).
+ * Chromium is required: when it is missing the suite fails (`npm test` and .ci/run install it
+ * first, or stop naming the command).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,8 +20,8 @@ import { Bytes } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
 import { loadVariant, ROOT, synthPlan } from '../support/synth';
 import { mulberry32 } from '../../src/recommend/dataset';
+import { describeStatus, findTool, SYSTEM_TOOLS } from '../../scripts/system-tools';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 const OUTPUT_DIR = path.join(ROOT, 'test-output');
 const BROWSER_TIMEOUT = 60_000;
@@ -118,10 +120,14 @@ afterAll(async () => {
 /** Launches Chromium once; a missing binary fails the test that needs it, saying what to install. */
 async function launch(): Promise<Browser> {
   if (browser) return browser;
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the HTML report test needs it. Install the Debian package (apt-get install -y chromium) or set CHROMIUM_PATH; CI's .ci/run installs it.`);
+  // The browser scripts/ensure-test-tools.ts checked (npm test runs it first): CHROMIUM_PATH,
+  // else chromium, chromium-browser, google-chrome-stable or google-chrome on PATH, else the
+  // Chromium playwright-core downloaded.
+  const found = findTool(SYSTEM_TOOLS.find((t) => t.name === 'chromium')!);
+  if (found.state !== 'ok') {
+    throw new Error(`the HTML report test needs Chromium: ${describeStatus(found)}. Run npx tsx scripts/ensure-test-tools.ts (npm test does), which installs it or prints the command.`);
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: found.path, args: CHROMIUM_ARGS });
   return browser;
 }
 

@@ -4,10 +4,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import { JETSTREAM_VERSIONS } from '../../src/numaflow/versions';
 import { stackConfigJsonSchema, stackConfigJsonSchemaText } from '../../src/plan/json-schema';
-import { controllerJetStreamVersions } from '../support/schemas';
+import { controllerJetStreamVersions, testWithShared } from '../support/schemas';
 import { ROOT } from '../support/synth';
 
-test('the JetStream versions we accept are exactly the controller ConfigMap list without latest', () => {
+testWithShared('the JetStream versions we accept are exactly the controller ConfigMap list without latest', () => {
   expect([...JETSTREAM_VERSIONS].sort()).toEqual(controllerJetStreamVersions().filter((v) => v !== 'latest').sort());
 });
 

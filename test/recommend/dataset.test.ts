@@ -17,8 +17,8 @@ import {
 } from '../../src/recommend/dataset';
 import { contractFor } from '../../src/metrics/contract';
 import { datasetSampleCount, writeOpenMetrics } from '../../src/recommend/openmetrics';
+import { requireBinary } from '../support/prometheus';
 
-const PROMTOOL = '/usr/bin/promtool';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-dataset-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -245,9 +245,7 @@ describe('generateSoakDataset', () => {
 
 describe('writeOpenMetrics', () => {
   test('promtool backfills a small dataset into TSDB blocks holding every sample', () => {
-    if (!fs.existsSync(PROMTOOL)) {
-      throw new Error(`promtool not found at ${PROMTOOL}: install the Debian package "prometheus" (apt-get install -y prometheus); CI installs it`);
-    }
+    const promtool = requireBinary('promtool'); // on PATH, at a version the tests accept
     const small = generateSoakDataset({ days: 0.25, scenario: 'oom' });
     const file = path.join(tmp, 'small.om');
     const written = writeOpenMetrics(small, file);
@@ -263,7 +261,7 @@ describe('writeOpenMetrics', () => {
     const blocks = path.join(tmp, 'blocks');
     let output: string;
     try {
-      output = execFileSync(PROMTOOL, ['tsdb', 'create-blocks-from', 'openmetrics', file, blocks], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      output = execFileSync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', file, blocks], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       const e = error as { stderr?: string; stdout?: string; message: string };
       throw new Error(`promtool refused the OpenMetrics file: ${e.stderr || e.stdout || e.message}`);

@@ -3,8 +3,9 @@
  * `promtool tsdb create-blocks-from openmetrics`, starts `prometheus` on a free local port
  * over that TSDB (no scrape targets), waits for `/-/ready`, and stops it again.
  *
- * Needs the Debian package `prometheus` (2.42: /usr/bin/prometheus and /usr/bin/promtool);
- * `.ci/run` installs it. A missing binary is an error naming it, never a silent skip.
+ * Needs `prometheus` and `promtool` on PATH (Debian's package 2.42, Ubuntu's 2.45.3; the
+ * minimum is in scripts/system-tools.ts, whose check `npm test` and `.ci/run` run first). A
+ * missing binary is an error naming it, never a silent skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RawSeries, SoakDataset } from '../../src/recommend/dataset';
 import { writeOpenMetrics } from '../../src/recommend/openmetrics';
+import { describeStatus, findTool, SYSTEM_TOOLS } from '../../scripts/system-tools';
 
 export interface StartPrometheusOptions {
   /** OpenMetrics text to backfill (one file, or several covering different time ranges). */
@@ -53,22 +55,21 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** Finds a binary on PATH or fails with a message naming it and the package that has it. */
+/**
+ * Finds `prometheus` or `promtool` on PATH at a version the tests accept (the lookup of
+ * scripts/system-tools.ts, which `npm test` runs first), or fails naming what is wrong and
+ * the command that installs it. Found once per process.
+ */
+const foundBinaries = new Map<string, string>();
 export function requireBinary(name: 'prometheus' | 'promtool'): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+  const known = foundBinaries.get(name);
+  if (known) return known;
+  const found = findTool(SYSTEM_TOOLS.find((t) => t.name === name)!);
+  if (found.state === 'ok') {
+    foundBinaries.set(name, found.path);
+    return found.path;
   }
-  throw new Error(
-    `${name} is not installed (not found on PATH): the Prometheus tests need a real Prometheus; ` +
-      `install the Debian package with \`apt-get install -y prometheus\` (.ci/run does this)`,
-  );
+  throw new Error(`${describeStatus(found)}: the Prometheus tests need a real Prometheus; run npx tsx scripts/ensure-test-tools.ts (npm test does), which installs it or prints the command`);
 }
 
 /** The peak resident memory of a running process so far (Linux /proc), bytes; 0 when unknown. */

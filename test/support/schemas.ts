@@ -20,6 +20,61 @@ function readShared(file: string): string {
   return fs.readFileSync(full, 'utf8');
 }
 
+// ---------------------------------------------------------------------------------------
+// Tests that need ../shared
+
+/** The files the schema tests read from SHARED_SCHEMAS (the workflow fetches these three). */
+export const SHARED_SCHEMA_FILES = ['numaflow.numaproj.io_pipelines.yaml', 'numaflow.numaproj.io_interstepbufferservices.yaml', 'numaflow-controller-config.yaml'] as const;
+
+/** Whether the environment is a CI run: `CI` set to anything but empty, `0` or `false` (GitHub Actions and .ci/run set `CI=true`). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const ci = (env.CI ?? '').trim().toLowerCase();
+  return ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+/**
+ * What a test that needs files from ../shared does: `run` when they are there; without them
+ * `skip` (loudly) on a developer's machine, and `fail` in CI, where a missing ../shared is a
+ * broken setup, not a reason to pass. A CI run that knowingly has only part of ../shared
+ * (the pull-request workflow, which fetches the three CRD files itself) says so with
+ * NUMAFLOW_SOAK_SHARED_OPTIONAL=true and gets `skip`.
+ */
+export function sharedTestMode(present: boolean, env: NodeJS.ProcessEnv): 'run' | 'skip' | 'fail' {
+  if (present) return 'run';
+  return isCi(env) && env.NUMAFLOW_SOAK_SHARED_OPTIONAL !== 'true' ? 'fail' : 'skip';
+}
+
+/** The files of `files` missing from `dir`. */
+export function missingSharedFiles(files: readonly string[] = SHARED_SCHEMA_FILES, dir: string = SHARED_SCHEMAS): string[] {
+  return files.filter((f) => !fs.existsSync(path.join(dir, f)));
+}
+
+let warned = false;
+
+/**
+ * `test` for a test that reads files from SHARED_SCHEMAS (by default the three CRD files).
+ * Without them it is registered as skipped under the title `SKIPPED (../shared absent):
+ * <name>` with a warning on the console, or, under CI, as a test that fails saying why.
+ */
+export function testWithShared(name: string, fn: jest.ProvidesCallback, options: { files?: readonly string[]; timeout?: number } = {}): void {
+  const missing = missingSharedFiles(options.files);
+  const mode = sharedTestMode(missing.length === 0, process.env);
+  const absent = `${missing.join(', ')} absent from ${SHARED_SCHEMAS} (../shared beside the checkout, or NUMAFLOW_SOAK_SHARED)`;
+  if (mode === 'run') {
+    test(name, fn, options.timeout);
+  } else if (mode === 'skip') {
+    if (!warned) {
+      warned = true;
+      console.warn(`SKIPPED: tests that need ../shared: ${absent}. Under CI=true they fail instead (unless NUMAFLOW_SOAK_SHARED_OPTIONAL=true).`);
+    }
+    test.skip(`SKIPPED (../shared absent): ${name}`, fn);
+  } else {
+    test(name, () => {
+      throw new Error(`${absent}; CI is set (CI=${process.env.CI}), so a test that needs them fails instead of being skipped`);
+    });
+  }
+}
+
 type JsonSchema = { [key: string]: unknown };
 
 /**
