@@ -1,16 +1,17 @@
 /**
- * Builds the cdk8s App with one chart per variant, each from its stack file. The cdk8s
- * entry point (`main.ts`), the Pulumi program and the tests call this; it writes nothing.
+ * Builds the cdk8s App with one chart per variant, each from its stack file. The variants
+ * are the stack files found in stacks/ (`discoverStacks`), not a list in code. The cdk8s
+ * entry point (`main.ts`), the commands and the tests call this; it writes nothing.
  */
 import { App } from 'cdk8s';
 import { estimateNodes } from './capacity/nodes';
 import { SoakChart } from './constructs/soak-chart';
-import { formatFindings, loadStackFile, stackFile, VARIANTS, type LoadedPlan } from './plan/load';
+import { discoverStacks, formatFindings, loadStackFile, stackFile, type LoadedPlan } from './plan/load';
 
 export interface BuildAppOptions {
   /** Where `synth()` writes; cdk8s sets CDK8S_OUTDIR. @default 'dist' */
   readonly outdir?: string;
-  /** Variants to build. @default every variant in stacks/ */
+  /** Variants to build. @default every variant in stacks/ (stack files with a plan; others are skipped with a note) */
   readonly variants?: readonly string[];
   /** Project root holding stacks/. @default the folder of package.json */
   readonly root?: string;
@@ -20,9 +21,15 @@ export interface BuildAppOptions {
 
 /** Loads every plan first, so an invalid one stops the build before any chart exists. */
 export function buildApp(options: BuildAppOptions = {}): { app: App; charts: SoakChart[]; plans: LoadedPlan[] } {
-  const variants = options.variants ?? VARIANTS;
   const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
+  let variants = options.variants;
+  if (variants === undefined) {
+    const found = discoverStacks(options.root);
+    for (const s of found.skipped) warn(`note: ${s.note}`);
+    variants = found.variants;
+  }
   const plans = variants.map((v) => loadStackFile(stackFile(v, options.root)));
+  for (const message of sharedNamespaces(variants, plans)) warn(message);
   const app = new App({
     outdir: options.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist',
   });
@@ -31,6 +38,18 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; charts: Soa
     return new SoakChart(app, variants[i], { plan: loaded.plan, variant: variants[i] });
   });
   return { app, charts, plans };
+}
+
+/**
+ * Variants that share a namespace cannot run in one cluster at once: their stacks would
+ * claim the same Namespace (and PriorityClass, named after it). Each message names them.
+ */
+export function sharedNamespaces(variants: readonly string[], plans: readonly LoadedPlan[]): string[] {
+  const byNamespace = new Map<string, string[]>();
+  plans.forEach((loaded, i) => byNamespace.set(loaded.plan.namespace, [...(byNamespace.get(loaded.plan.namespace) ?? []), variants[i]]));
+  return [...byNamespace]
+    .filter(([, names]) => names.length > 1)
+    .map(([ns, names]) => `warning: variants ${names.join(', ')} share namespace ${ns}: they cannot run side by side in one cluster; leave namespace unset (each gets numaflow-<stack>) or give each its own`);
 }
 
 /** What to tell the user about a plan that loaded: its warning findings, and pods that fit on no node. */

@@ -4,8 +4,10 @@
  * Kubernetes object as its own resource (one v1 ConfigGroup per layer, expanded in-process),
  * so `pulumi preview --diff` shows changes object by object.
  *
- * Order: Numaflow controller and CRDs, then the namespace and its quota, then the buffer
- * service, then the pipeline, then monitoring (after the Prometheus operator's CRDs).
+ * Order: the namespace and its quota, then the buffer service, then the pipeline, then
+ * monitoring. A variant installs nothing cluster-wide: the Numaflow controller and CRDs and
+ * kube-prometheus-stack belong to the platform stack (platform-program.ts), so variants run
+ * side by side, each in its own namespace, and no variant's destroy can remove a CRD.
  * The buffer service and the namespace that holds its volumes are protected, retained on
  * delete, and replaced (never updated) when persistence or encryption changes.
  */
@@ -13,8 +15,12 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, App } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { podGroups } from '../src/capacity/pods';
+import { podSizesFromOutput, podSizesOutput, samePodSizes } from '../src/capacity/rollout';
+import { quotaAmounts } from '../src/constructs/cluster';
 import { SoakChart } from '../src/constructs/soak-chart';
-import { NUMAFLOW_INSTALL_URL, PROMETHEUS_STACK_CHART, type DeploymentSettings } from '../src/plan/deployment';
+import { prometheusService } from '../src/monitoring/prometheus-stack-values';
+import type { DeploymentSettings } from '../src/plan/deployment';
 import { formatFindings, parseStackConfig, PLAN_KEY, PROJECT, type LoadedPlan } from '../src/plan/load';
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
@@ -47,7 +53,8 @@ export function readStackInputs(stack: string): StackInputs {
   // kubeconfig; "true" and "false" are read as the loader reads them).
   const planKey = `${PROJECT}:${PLAN_KEY}`;
   if (typeof config[planKey] === 'string') config[planKey] = parseJson(config[planKey]);
-  const { settings, ...loaded } = parseStackConfig(config, source);
+  // The stack name is the variant: it names the default namespace, as for its stack file.
+  const { settings, ...loaded } = parseStackConfig(config, source, undefined, stack);
   return { loaded, settings };
 }
 
@@ -105,7 +112,7 @@ export function checkBufferShrink(previous: unknown, next: number): void {
  * the state, whether or not it was set with `--secret`. (runtime.allConfig(), which the
  * loader checks it from, drops the secret flag.)
  */
-function providerArgs(settings: DeploymentSettings): k8s.ProviderArgs {
+export function providerArgs(settings: Pick<DeploymentSettings, 'kubeconfig' | 'context' | 'renderYamlToDirectory'>): k8s.ProviderArgs {
   const kubeconfig = settings.kubeconfig !== undefined ? new pulumi.Config(PROJECT).getSecret('kubeconfig') : undefined;
   return {
     ...(kubeconfig ? { kubeconfig } : {}),
@@ -120,6 +127,28 @@ export interface SoakDeployment {
   readonly layers: Readonly<Record<'cluster' | 'buffer' | 'pipeline', k8s.yaml.ConfigGroup>> & { readonly monitoring?: k8s.yaml.ConfigGroup };
 }
 
+/** What the program tells the user on an update that resizes the running soak. */
+export const RESIZE_NOTICE =
+  'the plan resizes the running soak: the ResourceQuota holds both the running pods and the new ones while they roll (output quota.phase: rollout). When every pod has been replaced (kubectl -n <namespace> get vertices: UPDATED equals DESIRED, and the JetStream StatefulSet rolled), run pulumi up again: it lowers the quota to the plan\'s own.';
+
+/** The quota's hard amounts as an output. */
+function quotaOutput(q: ReturnType<typeof quotaAmounts>): Record<string, string | number> {
+  return { pods: q.pods, requestsCpu: q.requestsCpu.toString(), requestsMemory: q.requestsMemory.toString(), limitsCpu: q.limitsCpu.toString(), limitsMemory: q.limitsMemory.toString() };
+}
+
+/** The Pipeline's metadata.creationTimestamp, as the API server set it. */
+function pipelineCreated(layer: k8s.yaml.ConfigGroup, namespace: string, name: string): pulumi.Output<string | undefined> {
+  // ConfigGroup.getResource is typed for built-in kinds only; a custom resource uses the same lookup.
+  const get = layer.getResource as unknown as (gvk: string, namespace: string, name: string) => pulumi.Output<k8s.apiextensions.CustomResource>;
+  return get('numaflow.numaproj.io/v1alpha1/Pipeline', namespace, name).apply((r) => r.metadata.creationTimestamp);
+}
+
+/** Where the soak's Prometheus answers: in the cluster, and through a port-forward for `verdict` and `recommend`. */
+function prometheusOutputs(namespace: string): { prometheusUrl: string; portForward: string; prometheusLocalUrl: string } {
+  const service = prometheusService(namespace);
+  return { prometheusUrl: service.url, portForward: service.portForward, prometheusLocalUrl: `http://localhost:${service.port}` };
+}
+
 /** The program, as `pulumi up` runs it. Returns the stack outputs. */
 export async function soakProgram(): Promise<Record<string, unknown>> {
   return (await deploySoak(pulumi.getStack())).outputs;
@@ -132,50 +161,17 @@ export async function deploySoak(stack: string): Promise<SoakDeployment> {
 
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${stack}`);
   checkBufferShrink((await self.getOutputDetails('bufferReplicas')).value, plan.buffer.replicas);
+  // The pods the last update left running (its podGroups output). While they differ from the
+  // plan's, the quota holds the rollout from them to the plan's pods (src/capacity/rollout.ts),
+  // and it is applied with the namespace, before the buffer service and the pipeline change;
+  // the next update, with nothing left to roll, lowers it to the plan's own.
+  const running = podSizesFromOutput((await self.getOutputDetails('podGroups')).value);
+  const planned = podGroups(plan);
+  const resizing = running !== undefined && !samePodSizes(running, planned);
+  if (resizing) pulumi.log.warn(RESIZE_NOTICE);
 
-  const chart = new SoakChart(new App(), stack, { plan, variant: stack });
+  const chart = new SoakChart(new App(), stack, { plan, variant: stack, ...(resizing ? { rolloutFrom: running } : {}) });
   const provider = new k8s.Provider('kubernetes', providerArgs(settings));
-
-  const prerequisites: pulumi.Resource[] = [];
-  if (settings.installNumaflow) {
-    const systemNamespace = new k8s.core.v1.Namespace(
-      NUMAFLOW_SYSTEM_NAMESPACE,
-      { metadata: { name: NUMAFLOW_SYSTEM_NAMESPACE } },
-      { provider },
-    );
-    // The release manifest sets no namespaces; this provider puts them in numaflow-system.
-    const installProvider = new k8s.Provider('numaflow-install', { ...providerArgs(settings), namespace: NUMAFLOW_SYSTEM_NAMESPACE });
-    prerequisites.push(
-      new k8s.yaml.v2.ConfigFile('numaflow-controller', { file: NUMAFLOW_INSTALL_URL }, { provider: installProvider, dependsOn: [systemNamespace] }),
-    );
-  }
-  const monitoringPrerequisites: pulumi.Resource[] = [];
-  if (settings.installPrometheusOperator && plan.monitoring.enabled) {
-    monitoringPrerequisites.push(
-      new k8s.helm.v3.Release(
-        'prometheus-operator',
-        {
-          name: PROMETHEUS_STACK_CHART.chart,
-          chart: PROMETHEUS_STACK_CHART.chart,
-          version: PROMETHEUS_STACK_CHART.version,
-          repositoryOpts: { repo: PROMETHEUS_STACK_CHART.repo },
-          namespace: MONITORING_NAMESPACE,
-          createNamespace: true,
-          // Select monitors and rules in every namespace, whatever their labels.
-          values: {
-            prometheus: {
-              prometheusSpec: {
-                podMonitorSelectorNilUsesHelmValues: false,
-                ruleSelectorNilUsesHelmValues: false,
-                serviceMonitorSelectorNilUsesHelmValues: false,
-              },
-            },
-          },
-        },
-        { provider },
-      ),
-    );
-  }
 
   const layer = (name: string, scope: Construct, dependsOn: pulumi.Resource[]) =>
     new k8s.yaml.ConfigGroup(
@@ -191,10 +187,10 @@ export async function deploySoak(stack: string): Promise<SoakDeployment> {
       { provider, dependsOn },
     );
 
-  const cluster = layer('cluster', chart.cluster, prerequisites);
+  const cluster = layer('cluster', chart.cluster, []);
   const buffer = layer('buffer', chart.buffer, [cluster]);
   const pipeline = layer('pipeline', chart.pipeline, [buffer]);
-  const monitoring = plan.monitoring.enabled ? layer('monitoring', chart.monitoring, [pipeline, ...monitoringPrerequisites]) : undefined;
+  const monitoring = plan.monitoring.enabled ? layer('monitoring', chart.monitoring, [pipeline]) : undefined;
 
   const totals = chart.cluster.totals;
   const estimate = chart.cluster.nodeEstimate();
@@ -214,6 +210,12 @@ export async function deploySoak(stack: string): Promise<SoakDeployment> {
       requests: amounts(totals.requests),
       limits: amounts(totals.limits),
       nodeEstimate: { shape: estimate.shape, nodes: estimate.nodes, lowerBound: estimate.lowerBound },
+      // Read back by the next update (the quota during a resize).
+      podGroups: podSizesOutput(planned),
+      quota: { phase: resizing ? 'rollout' : 'steady', ...quotaOutput(quotaAmounts(plan, resizing ? running : undefined)) },
+      // When the pipeline was created, in RFC 3339 (the API server's metadata.creationTimestamp): `--start` of verdict and recommend.
+      soakStart: pipelineCreated(pipeline, plan.namespace, chart.pipeline.name),
+      ...(plan.monitoring.enabled ? prometheusOutputs(plan.monitoring.prometheus.namespace) : {}),
     },
     layers: { cluster, buffer, pipeline, ...(monitoring ? { monitoring } : {}) },
   };

@@ -16,9 +16,9 @@ import { renderJson } from '../diff/json';
 import { renderMarkdown } from '../diff/markdown';
 import type { Provenance } from '../diff/provenance';
 import { provenanceFile, readProvenanceFile, StaleProvenanceError, unknownProvenancePaths } from '../diff/provenance-file';
-import { buildReport, DEFAULT_RESIZE_FACTOR, type DiffReport } from '../diff/report';
+import { buildReport, DEFAULT_RESIZE_FACTOR, type DiffReport, type SideIdentity } from '../diff/report';
 import { sideAtRevision } from '../diff/revision';
-import { sideFromWorkingTree, type BuiltSide } from '../diff/sides';
+import { sideBySide, sideFromWorkingTree, type BuiltSide } from '../diff/sides';
 import { projectRoot } from '../plan/load';
 import { helpText, nonNegativeNumber, parseCommandArgs, UsageError, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
@@ -73,10 +73,16 @@ export function modeArgs(mode: DiffMode): string[] {
   return ['--stack', mode.stack, '--base-ref', mode.baseRef, ...(mode.headRef !== undefined ? ['--head-ref', mode.headRef] : [])];
 }
 
-/** Builds both sides of a mode from the project at `root`. */
-export function buildSides(mode: DiffMode, root: string): { before: BuiltSide; after: BuiltSide; afterVariant: string } {
+/**
+ * Builds both sides of a mode from the project at `root`. Two variants are compared side by
+ * side (each in its own namespace: `identity`); one stack at two revisions as it is, so a
+ * renamed namespace there is flagged.
+ */
+export function buildSides(mode: DiffMode, root: string): { before: BuiltSide; after: BuiltSide; afterVariant: string; identity?: SideIdentity } {
   if (mode.kind === 'variants') {
-    return { before: sideFromWorkingTree(mode.before, root), after: sideFromWorkingTree(mode.after, root), afterVariant: mode.after };
+    const after = sideFromWorkingTree(mode.after, root);
+    const { before, identity } = sideBySide(sideFromWorkingTree(mode.before, root), after);
+    return { before, after, afterVariant: mode.after, identity };
   }
   const before = sideAtRevision(mode.stack, mode.baseRef, root);
   const after = mode.headRef !== undefined ? sideAtRevision(mode.stack, mode.headRef, root) : sideFromWorkingTree(mode.stack, root, `${mode.stack} (working tree)`);
@@ -128,10 +134,15 @@ export function diffCommand(argv: readonly string[]): number {
 
   if (v.output !== undefined) assertOutputAllowed(v.output, 'output');
   if (v.html !== undefined) assertOutputAllowed(v.html, 'html');
-  const { before, after, afterVariant } = buildSides(mode, root);
+  const { before, after, afterVariant, identity } = buildSides(mode, root);
   for (const message of [...before.warnings, ...after.warnings]) process.stderr.write(`${message}\n`);
   const provenance = loadProvenance(v.provenance, afterVariant, root, after);
-  const report = buildReport(before, after, { resizeFactor, ...(price !== undefined ? { pricePerHour: price } : {}), ...(provenance ? { provenance } : {}) });
+  const report = buildReport(before, after, {
+    resizeFactor,
+    ...(price !== undefined ? { pricePerHour: price } : {}),
+    ...(provenance ? { provenance } : {}),
+    ...(identity ? { identity } : {}),
+  });
 
   const reproduce = reproduceCommand('diff', modeArgs(mode), argv, ['before', 'after', 'stack', 'base-ref', 'head-ref', 'output', 'html']);
   const text = v.format === 'json' ? renderJson(report) : renderMarkdown(report, { reproduce });

@@ -21,12 +21,14 @@
  */
 import * as path from 'node:path';
 import { findingText, verdictOutcome, type SoakVerdictRecord } from '../diff/provenance';
-import { stackFile } from '../plan/load';
+import * as fs from 'node:fs';
+import { checkVariantName, SideError } from '../diff/sides';
+import { discoverStacks, stackFile } from '../plan/load';
 import { DEFAULT_POLICY, policySummary, basisSummary, type RecommendationPolicy } from '../recommend/policy';
 import { writeRecommendation } from '../recommend/plan-writer';
 import { recommendationJson, recommendPlan, type Recommendation } from '../recommend/recommend';
 import { soakVerdict, verdictRecord } from '../recommend/verdict';
-import { helpText, parseCommandArgs, type CommandSpec } from './args';
+import { helpText, parseCommandArgs, UsageError, type CommandSpec } from './args';
 import { code, heading, list, table, text } from '../markdown/writer';
 import { EXIT } from './exit-codes';
 import { emit, number, reproduceLine, RIGHTSIZED_VARIANT, runSoakCommand, soakInputs, SOURCE_OPTIONS } from './soak-inputs';
@@ -36,7 +38,12 @@ export const RECOMMEND_SPEC = {
   summary: 'Right-sizes the soaked plan from its measured usage (a Prometheus, or the embedded dataset): requests, limits, replicas, with partition and volume advice.',
   options: {
     ...SOURCE_OPTIONS,
-    write: { type: 'boolean', description: 'update stacks/Pulumi.rightsized.yaml and write stacks/Pulumi.rightsized.provenance.json, if the soak passed its verdict' },
+    write: { type: 'boolean', description: 'update stacks/Pulumi.rightsized.yaml (or --write-to\'s) and write its .provenance.json, if the soak passed its verdict' },
+    'write-to': {
+      type: 'string',
+      value: '<variant>',
+      description: `the variant --write updates (default: ${RIGHTSIZED_VARIANT}; implies --write); never the soaked --stack; a name without a stack file gets one, copied from the soaked plan in its own namespace`,
+    },
     'allow-failed-soak': { type: 'boolean', description: 'with --write: write even when the soak failed its verdict or had too little data to judge (recorded in the provenance, flagged by diff)' },
     'cpu-percentile': { type: 'string', choices: ['95', '99', '100'], default: '95', description: 'per-pod CPU percentile of the 5-minute rate (100 = peak)' },
     'cpu-headroom': { type: 'string', value: '<percent>', default: String(DEFAULT_POLICY.cpuHeadroomPercent), description: 'added to the CPU statistic' },
@@ -84,7 +91,8 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
       ...(inputs.target !== undefined ? { target: inputs.target } : {}),
       onProgress: inputs.progress,
     });
-    const reproduce = reproduceLine('recommend', inputs, argv, ['write', 'allow-failed-soak']);
+    const target = v.write || v['write-to'] !== undefined ? writeTarget(v['write-to'] ?? RIGHTSIZED_VARIANT, v.stack, inputs.root) : undefined;
+    const reproduce = reproduceLine('recommend', inputs, argv, ['write', 'allow-failed-soak'], ['write-to']);
     const json = { ...(recommendationJson(recommendation) as Record<string, unknown>), verdict };
     emit(v.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : renderRecommendationMarkdown(recommendation, reproduce, verdict), v.output);
     if (recommendation.insufficientData) {
@@ -96,20 +104,48 @@ export function recommendCommand(argv: readonly string[]): Promise<number> {
       );
       return EXIT.insufficientData;
     }
-    if (v.write) {
+    if (target !== undefined) {
       const outcome = verdictOutcome(verdict);
       const allowed = v['allow-failed-soak'] === true;
       if (outcome !== 'passed') {
         process.stderr.write(soakGateMessage(verdict, allowed));
         if (!allowed) return outcome === 'failed' ? EXIT.verdictFailed : EXIT.insufficientData;
       }
-      const file = stackFile(RIGHTSIZED_VARIANT, inputs.root);
-      const result = writeRecommendation(file, recommendation, { soakedVariant: v.stack, verdict, allowFailedSoak: allowed });
+      const result = writeRecommendation(target.file, recommendation, {
+        soakedVariant: v.stack,
+        verdict,
+        allowFailedSoak: allowed,
+        ...(target.exists ? {} : { newFrom: fs.readFileSync(stackFile(v.stack, inputs.root), 'utf8') }),
+      });
       const shown = (f: string) => path.relative(process.cwd(), f) || f;
       process.stderr.write(`wrote ${shown(result.stackFile)} (${result.changed.length} value${result.changed.length === 1 ? '' : 's'} changed) and ${shown(result.provenanceFile)}\n`);
     }
     return EXIT.ok;
   });
+}
+
+/**
+ * The stack file `--write` updates: stacks/Pulumi.<variant>.yaml under `root`. Refuses the
+ * soaked stack itself (its sizes are the baseline that was measured, and the plan of the
+ * environment that ran), the platform stack (it holds no plan) and a name that is not a
+ * stack name, before anything is measured. A variant without a stack file is created from
+ * the soaked one (`exists: false`).
+ * @throws UsageError naming --write-to and what was expected.
+ */
+export function writeTarget(variant: string, soaked: string, root: string): { file: string; exists: boolean } {
+  const fail = (message: string): never => {
+    throw new UsageError(`numaflow-soak recommend: option '--write-to': ${message}`);
+  };
+  try {
+    checkVariantName(variant);
+  } catch (error) {
+    if (!(error instanceof SideError)) throw error;
+    fail(error.message);
+  }
+  if (variant === soaked) fail(`${variant} is the stack that was soaked (--stack ${soaked}): its sizes are what was measured; write the resize to another variant (default: ${RIGHTSIZED_VARIANT})`);
+  if (discoverStacks(root).platforms.includes(variant)) fail(`stacks/Pulumi.${variant}.yaml is the platform stack (numaflow-soak:role: platform), which holds no plan; write to a variant`);
+  const file = stackFile(variant, root);
+  return { file, exists: fs.existsSync(file) };
 }
 
 /**

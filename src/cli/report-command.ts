@@ -16,7 +16,7 @@ import { buildReport } from '../diff/report';
 import { defaultDataset } from '../recommend/dataset';
 import { EmbeddedSource } from '../recommend/embedded';
 import { soakVerdict } from '../recommend/verdict';
-import { sideFromChart } from '../diff/sides';
+import { sideBySide, sideFromChart } from '../diff/sides';
 import { projectRoot } from '../plan/load';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
@@ -53,9 +53,11 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   charts.forEach((chart, i) => {
     process.stderr.write(`${chart.node.id}: ${written[i].length} objects in ${path.relative(process.cwd(), path.join(outdir, chart.node.id)) || '.'}/\n`);
   });
-  const [before, after] = charts.map((chart, i) => sideFromChart(chart, plans[i]));
+  const [own, after] = charts.map((chart, i) => sideFromChart(chart, plans[i]));
+  // Two variants, each in its own namespace: compared side by side (src/diff/sides.ts).
+  const { before, identity } = sideBySide(own, after);
   const provenance = loadProvenance(undefined, DEFAULT_AFTER, root, after);
-  const report = buildReport(before, after, provenance ? { provenance } : {});
+  const report = buildReport(before, after, { identity, ...(provenance ? { provenance } : {}) });
 
   const json = path.join(outdir, 'report.json');
   writeFileAtomic(json, renderJson(report), 'outdir');

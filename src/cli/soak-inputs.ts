@@ -219,12 +219,13 @@ export async function runSoakCommand(command: string, body: () => Promise<number
  * The command line that reproduces a result: the source and window spelled out (a window
  * ending "now" becomes explicit), then the other options given, without those that only
  * say where results go or how much to print. `flags` are further boolean options to leave
- * out (reproduceCommand only drops options that take a value).
+ * out (reproduceCommand only drops options that take a value), `valueOptions` further
+ * options with a value.
  */
-export function reproduceLine(command: string, inputs: SoakInputs, argv: readonly string[], flags: readonly string[] = []): string {
+export function reproduceLine(command: string, inputs: SoakInputs, argv: readonly string[], flags: readonly string[] = [], valueOptions: readonly string[] = []): string {
   const booleans = new Set(['embedded', 'quiet', 'verbose', ...flags].map((f) => `--${f}`));
   const rest = redactPrometheusArgs(argv).filter((a) => !booleans.has(a));
-  return reproduceCommand(command, inputs.leading, rest, ['prometheus-url', 'scenario', 'start', 'end', 'history-duration', 'warm-up', 'output']);
+  return reproduceCommand(command, inputs.leading, rest, ['prometheus-url', 'scenario', 'start', 'end', 'history-duration', 'warm-up', 'output', ...valueOptions]);
 }
 
 /** Writes a command's result to --output (atomically) or stdout. */

@@ -7,9 +7,11 @@ import { EXIT } from './exit-codes';
 
 export const SYNTH_SPEC = {
   name: 'synth',
-  summary: 'Validates every plan in stacks/ and writes each variant to <outdir>/<variant>/, one file per object.',
+  summary:
+    'Validates every plan in stacks/ (each stack file Pulumi.<variant>.yaml with a plan is a variant; the platform stack and files without a plan are left out, the latter with a note) and writes each variant to <outdir>/<variant>/, one file per object.',
   options: {
     outdir: { type: 'string', value: '<dir>', default: 'dist', description: 'where the variant folders go' },
+    root: { type: 'string', value: '<dir>', description: 'project root holding stacks/ (default: this project)' },
   },
 } as const satisfies CommandSpec;
 
@@ -21,7 +23,8 @@ export function synthCommand(argv: readonly string[]): number {
     return EXIT.ok;
   }
   const { outdir } = parsed.values;
-  const { charts } = buildApp({ outdir });
+  const root = parsed.values.root !== undefined ? path.resolve(parsed.values.root) : undefined;
+  const { charts } = buildApp({ outdir, ...(root !== undefined ? { root } : {}) });
   const written = writeChartsOrFail(charts, outdir);
   charts.forEach((chart, i) => {
     process.stderr.write(`${chart.node.id}: ${written[i].length} objects in ${path.relative(process.cwd(), path.join(outdir, chart.node.id)) || '.'}/\n`);

@@ -57,6 +57,11 @@
  *                             A verdict that did not pass also raises a risk:
  *                             "soak-verdict-failed" (critical) or
  *                             "soak-verdict-insufficient" (warning).
+ *   identity?       { before: { namespace }, after: { namespace } } when two variants are
+ *                   compared side by side: each runs in its own namespace, and the before
+ *                   side's objects are compared as if in the after side's namespace (so
+ *                   `objects` keys carry the after namespace); absent for one stack across
+ *                   revisions, where a renamed namespace is the "buffer-replaced" risk.
  */
 import type { ContainerRow, DiffReport } from './report';
 import type { FieldChange, ObjectDiff } from './semantic';
@@ -139,6 +144,7 @@ export function reportJson(report: DiffReport): Record<string, unknown> {
     risks: report.risks.map((r) => ({ code: r.code, severity: r.severity, message: r.message })),
     objects: report.objects.map(objectJson),
     ...optional('provenance', report.provenance && provenanceJson(report.provenance)),
+    ...optional('identity', report.identity && { before: { namespace: report.identity.before.namespace }, after: { namespace: report.identity.after.namespace } }),
   };
 }
 

@@ -84,6 +84,13 @@ function headline(report: DiffReport): string {
   return heading(3, `numaflow-soak: ${text(report.before.label)} → ${text(report.after.label)}`);
 }
 
+/** Two variants side by side: where each runs, and that objects pair up by name within them. */
+function identityLine(identity: NonNullable<DiffReport['identity']>): string {
+  const [b, a] = [identity.before.namespace, identity.after.namespace];
+  if (b === a) return `Both variants run in namespace ${code(a)}: they cannot run side by side in one cluster.`;
+  return `Side by side: each variant runs in its own namespace (${code(b)}, ${code(a)}); objects are compared by name as if both ran in ${code(a)}, so the namespace and the PriorityClass named after it are not changes.`;
+}
+
 /** Buffer services whose object diff has one of `statuses`, as `namespace/name`. */
 function bufferNames(report: DiffReport, statuses: readonly ObjectDiff['status'][]): string[] {
   return report.objects
@@ -321,6 +328,7 @@ export function renderMarkdown(report: DiffReport, options: MarkdownOptions = {}
   const summary = [
     headline(report),
     '',
+    ...(report.identity ? [identityLine(report.identity), ''] : []),
     ...(verdict ? [verdict, ''] : []),
     bufferLine(report),
     '',

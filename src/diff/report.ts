@@ -78,6 +78,19 @@ export interface DiffReport {
   readonly changed: boolean;
   /** Where the observations came from and, when recorded, the soak's verdict on them. */
   readonly provenance?: Pick<Provenance, 'source' | 'window' | 'verdict'>;
+  /**
+   * Set when two variants are compared side by side: the namespace each runs in. Their
+   * namespaces (and the PriorityClass named after it) differ by design, so the before side
+   * is compared as if it ran in the after side's namespace; one stack compared across
+   * revisions has no `identity`, and a renamed namespace there is a risk.
+   */
+  readonly identity?: SideIdentity;
+}
+
+/** The namespaces of two variants compared side by side. */
+export interface SideIdentity {
+  readonly before: { readonly namespace: string };
+  readonly after: { readonly namespace: string };
 }
 
 export interface ReportOptions {
@@ -89,6 +102,12 @@ export interface ReportOptions {
   readonly provenance?: Provenance;
   /** A request or limit resized by more than this factor, up or down, is flagged. @default DEFAULT_RESIZE_FACTOR */
   readonly resizeFactor?: number;
+  /**
+   * Two variants side by side: each side's own namespace, shown in the report. The sides
+   * must already be built in one namespace (src/diff/sides.ts, `sideBySide`).
+   * @default unset: the sides are one stack at two revisions (or share a namespace)
+   */
+  readonly identity?: SideIdentity;
 }
 
 /** What else findRisks compares: the deployment settings, the node shape and the resize factor. */
@@ -268,7 +287,10 @@ export function findRisks(
   return risks.sort((a, b) => order[a.severity] - order[b.severity]);
 }
 
-/** Risks of a change to the deployment settings: protection, the target cluster, the installs. */
+/**
+ * Risks of a change to the deployment settings: protection and the target cluster. (The
+ * installs are the platform stack's, never a variant's: src/plan/deployment.ts.)
+ */
 function deploymentRisks(context: RiskContext, add: (severity: RiskSeverity, code: string, message: string) => void): void {
   const [x, y] = [context.before?.settings, context.after?.settings];
   if (!x || !y) return;
@@ -287,12 +309,6 @@ function deploymentRisks(context: RiskContext, add: (severity: RiskSeverity, cod
   if (kubeconfigChanged) changes.push('the kubeconfig');
   if (changes.length > 0) {
     add('critical', 'target-cluster-changed', `the target cluster changes (${changes.join(', ')}): the stack would create everything on the new cluster and delete it from the old one, buffer data included`);
-  }
-  for (const key of ['installNumaflow', 'installPrometheusOperator'] as const) {
-    if (x[key] !== y[key]) {
-      const what = key === 'installNumaflow' ? 'the Numaflow controller and CRDs' : 'kube-prometheus-stack (Prometheus operator and its CRDs)';
-      add('warning', 'install-changed', `numaflow-soak:${key} is turned ${y[key] ? 'on' : 'off'}: ${y[key] ? `${what} are installed, and must not clash with an existing install` : `${what} are uninstalled, and with the CRDs every resource of them`}`);
-    }
   }
 }
 
@@ -316,6 +332,7 @@ export function buildReport(before: ReportSide, after: ReportSide, options: Repo
     objects,
     changed: objects.some((o) => o.status !== 'unchanged'),
     ...(options.provenance ? { provenance: provenanceSummary(options.provenance) } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
   };
 }
 

@@ -5,13 +5,12 @@
  * the same way, by the same SoakChart the cdk8s app and the Pulumi program use.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { planWarnings } from '../app';
 import { SoakChart } from '../constructs/soak-chart';
-import { loadStackFile, stackFile, type LoadedPlan, type LoadedStack } from '../plan/load';
+import { discoverStacks, loadStackFile, stackFile, type LoadedPlan, type LoadedStack } from '../plan/load';
 import type { SoakPlan } from '../plan/schema';
-import type { ReportSide } from './report';
+import type { ReportSide, SideIdentity } from './report';
 import type { Manifest } from './semantic';
 
 /** A side that could not be built for a reason other than an invalid plan (unknown variant, git failure). */
@@ -42,15 +41,24 @@ export function checkVariantName(variant: string): void {
   }
 }
 
-/** The variants that have a stack file under `<root>/stacks/`, sorted. */
+/** The variants that have a stack file under `<root>/stacks/`, sorted (the platform stack and plan-less files are not variants). */
 export function availableVariants(root: string): string[] {
-  const dir = path.dirname(stackFile('any', root));
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .sort();
+  return [...discoverStacks(root).variants];
+}
+
+/**
+ * Two variants made comparable side by side. Each runs in its own namespace, and its
+ * PriorityClass (and every selector, policy and dashboard query) is named after it: that is
+ * their identity, not a change. So the before side is rebuilt from its own plan in the after
+ * side's namespace, and objects pair up by name. Everything else (sizes, settings, buffer)
+ * still compares as it is. The identity returned goes into the report (ReportOptions.identity).
+ */
+export function sideBySide(before: BuiltSide, after: BuiltSide): { before: BuiltSide; identity: SideIdentity } {
+  const identity = { before: { namespace: before.plan.namespace }, after: { namespace: after.plan.namespace } };
+  if (before.plan.namespace === after.plan.namespace) return { before, identity };
+  const plan = { ...before.plan, namespace: after.plan.namespace };
+  const chart = new SoakChart(new App(), before.variant, { plan, variant: before.variant });
+  return { before: { ...before, plan, manifests: chart.toJson() as Manifest[] }, identity };
 }
 
 /** The manifests of one variant's chart, in the order `cdk8s synth` writes them. */

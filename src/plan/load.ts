@@ -11,14 +11,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { DEPLOYMENT_KEYS, deploymentSettings, type DeploymentSettings } from './deployment';
+import { DEPLOYMENT_KEYS, deploymentSettings, platformSettings, ROLE_KEYS, type DeploymentSettings, type PlatformSettings, type StackRole } from './deployment';
 import { checkPlan, type Finding } from './rules';
-import { planErrorMap, soakPlan, type SoakPlan } from './schema';
+import { DNS_1123, planErrorMap, soakPlan, type SoakPlan } from './schema';
 
 /** The Pulumi project name; config keys are `numaflow-soak:<key>`. */
 export const PROJECT = 'numaflow-soak';
 /** The config key that holds the plan. */
 export const PLAN_KEY = 'plan';
+/** The config key that says what kind of stack a file is (src/plan/deployment.ts, STACK_ROLES). */
+export const ROLE_KEY = 'role';
+
+/**
+ * A variant's namespace when its plan names none: `numaflow-<stack>`, so every stack file
+ * gets its own namespace (and PriorityClass, named after it) and two variants run side by
+ * side in one cluster. The `soak` variant keeps `numaflow-soak`, where the seed soak ran.
+ */
+export function defaultNamespace(variant: string): string {
+  return `numaflow-${variant}`;
+}
 /** Top-level keys Pulumi allows in a stack file. */
 const STACK_FILE_KEYS = ['config', 'encryptionsalt', 'environment', 'secretsprovider'];
 
@@ -93,11 +104,13 @@ export interface LoadedStack extends LoadedPlan {
 /**
  * Parses and checks a raw plan value (what sits under `numaflow-soak:plan`).
  * @param source names the origin in messages, e.g. `stacks/Pulumi.soak.yaml`.
+ * @param variant the stack the plan belongs to; a plan without `namespace` gets
+ *   `defaultNamespace(variant)`. Without it, `namespace` is required.
  * @throws PlanError listing every problem, errors only; warnings are returned.
  */
-export function parsePlan(raw: unknown, source: string, numbers?: WrittenNumbers): LoadedPlan {
+export function parsePlan(raw: unknown, source: string, numbers?: WrittenNumbers, variant?: string): LoadedPlan {
   const prefix = `${PROJECT}:${PLAN_KEY}`;
-  const result = soakPlan.safeParse(raw, { reportInput: true, error: planErrorMap });
+  const result = soakPlan.safeParse(withDefaultNamespace(raw, source, variant), { reportInput: true, error: planErrorMap });
   if (!result.success) {
     throw new PlanError(source, result.error.issues.map((issue) => issueToFinding(issue, prefix, numbers)));
   }
@@ -108,20 +121,72 @@ export function parsePlan(raw: unknown, source: string, numbers?: WrittenNumbers
 }
 
 /**
- * Parses the deployment settings from a stack's config values (keys without the project
- * prefix: `{ installNumaflow: true }`).
+ * The plan with its namespace defaulted from the variant, or a finding-ready error when it
+ * has none and none can be derived. Anything but a mapping is left to the schema to name.
+ */
+function withDefaultNamespace(raw: unknown, source: string, variant: string | undefined): unknown {
+  if (!isMapping(raw) || raw.namespace !== undefined) return raw;
+  const path = `${PROJECT}:${PLAN_KEY}.namespace`;
+  const fail = (message: string): never => {
+    throw new PlanError(source, [{ rule: 'schema', severity: 'error', path, message }]);
+  };
+  if (variant === undefined) return fail('required, but missing (only a plan read from a stack file defaults it to numaflow-<stack>)');
+  const derived = defaultNamespace(variant);
+  if (derived.length > 63 || !DNS_1123.test(derived)) {
+    fail(`unset, and the default derived from the stack name, ${JSON.stringify(derived)}, is not a DNS-1123 label of at most 63 characters; set namespace`);
+  }
+  return { namespace: derived, ...raw };
+}
+
+/** What a stack file is, from its config: `platform` when `numaflow-soak:role` says so, else a variant. */
+export function stackRole(config: Record<string, unknown>): StackRole {
+  return config[`${PROJECT}:${ROLE_KEY}`] === 'platform' ? 'platform' : 'variant';
+}
+
+/** Where a deployment key of the other kind of stack belongs, for the message refusing it. */
+const WRONG_ROLE: Readonly<Record<StackRole, string>> = {
+  variant:
+    'a variant stack installs nothing cluster-wide: the Numaflow controller and CRDs and kube-prometheus-stack have one owner, the platform stack (numaflow-soak:role: platform, e.g. stacks/Pulumi.platform.yaml); remove this key here',
+  platform: 'the platform stack has no buffer service; protectBuffer belongs in a variant\'s stack file',
+};
+
+/**
+ * Parses a variant's deployment settings from its config values (keys without the project
+ * prefix: `{ protectBuffer: true }`).
  * @throws DeploymentSettingsError naming each offending key.
  */
 export function parseDeployment(raw: Record<string, unknown>, source: string, numbers?: WrittenNumbers): DeploymentSettings {
-  const result = deploymentSettings.safeParse(raw, { reportInput: true, error: planErrorMap });
-  if (result.success) return result.data;
-  throw new DeploymentSettingsError(
-    source,
-    result.error.issues.map((issue) => {
-      const path = `${PROJECT}:${issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? '')}`;
-      return { rule: 'schema', severity: 'error' as const, path, message: asWritten(issue.message, numbers?.get(path)) };
-    }),
-  );
+  return parseSettings(deploymentSettings, 'variant', raw, source, numbers);
+}
+
+/**
+ * Parses the platform stack's settings (`role: platform`, the installs, cluster access).
+ * @throws DeploymentSettingsError naming each offending key.
+ */
+export function parsePlatformDeployment(raw: Record<string, unknown>, source: string, numbers?: WrittenNumbers): PlatformSettings {
+  return parseSettings(platformSettings, 'platform', raw, source, numbers);
+}
+
+function parseSettings<S extends typeof deploymentSettings | typeof platformSettings>(
+  schema: S,
+  role: StackRole,
+  raw: Record<string, unknown>,
+  source: string,
+  numbers?: WrittenNumbers,
+): z.output<S> {
+  const own = Object.fromEntries(Object.entries(raw).filter(([key]) => ROLE_KEYS[role].includes(key)));
+  const misplaced: Finding[] = Object.keys(raw)
+    .filter((key) => !ROLE_KEYS[role].includes(key) && DEPLOYMENT_KEYS.includes(key))
+    .map((key) => ({ rule: 'stack-role', severity: 'error', path: `${PROJECT}:${key}`, message: WRONG_ROLE[role] }));
+  const result = schema.safeParse(own, { reportInput: true, error: planErrorMap });
+  const issues: Finding[] = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const path = `${PROJECT}:${issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : String(issue.path[0] ?? '')}`;
+        return { rule: 'schema', severity: 'error' as const, path, message: asWritten(issue.message, numbers?.get(path)) };
+      });
+  if (result.success && misplaced.length === 0) return result.data as z.output<S>;
+  throw new DeploymentSettingsError(source, [...misplaced, ...issues]);
 }
 
 /**
@@ -131,20 +196,53 @@ export function parseDeployment(raw: Record<string, unknown>, source: string, nu
  * Unknown keys of this project come first, then the deployment settings, then the plan.
  * @throws PlanError (or its DeploymentSettingsError) listing every problem found at that step.
  */
-export function parseStackConfig(config: Record<string, unknown>, source: string, numbers?: WrittenNumbers): LoadedStack {
+export function parseStackConfig(config: Record<string, unknown>, source: string, numbers?: WrittenNumbers, variant?: string): LoadedStack {
   checkConfigKeys(Object.keys(config), source);
-  const prefix = `${PROJECT}:`;
+  if (stackRole(config) === 'platform') {
+    throw new DeploymentSettingsError(source, [
+      { rule: 'stack-role', severity: 'error', path: `${PROJECT}:${ROLE_KEY}`, message: 'this is the platform stack: it holds no plan and is not a variant (pulumi up --stack <it> installs what is cluster-wide)' },
+    ]);
+  }
+  const { raw, encryptedSettings } = settingsValues(config);
+  const settings = parseDeployment(raw, source, numbers);
+  const loaded = parsePlan(config[`${PROJECT}:${PLAN_KEY}`], source, numbers, variant);
+  return { ...loaded, settings, encryptedSettings };
+}
+
+/** The platform stack's settings, checked; it must not hold a plan. */
+export interface LoadedPlatform {
+  readonly settings: PlatformSettings;
+  readonly encryptedSettings: readonly string[];
+  readonly source: string;
+}
+
+/**
+ * Checks the platform stack's config (`numaflow-soak:role: platform`): this project's keys,
+ * no plan, the installs and cluster access.
+ * @throws PlanError (or its DeploymentSettingsError) naming each offending key.
+ */
+export function parsePlatformConfig(config: Record<string, unknown>, source: string, numbers?: WrittenNumbers): LoadedPlatform {
+  checkConfigKeys(Object.keys(config), source);
+  if (`${PROJECT}:${PLAN_KEY}` in config) {
+    throw new DeploymentSettingsError(source, [
+      { rule: 'stack-role', severity: 'error', path: `${PROJECT}:${PLAN_KEY}`, message: 'the platform stack holds no plan: a plan makes a variant, in its own stack file' },
+    ]);
+  }
+  const { raw, encryptedSettings } = settingsValues(config);
+  return { settings: parsePlatformDeployment(raw, source, numbers), encryptedSettings, source };
+}
+
+/** The deployment keys' values (without the project prefix), encrypted ones listed apart. */
+function settingsValues(config: Record<string, unknown>): { raw: Record<string, unknown>; encryptedSettings: string[] } {
   const raw: Record<string, unknown> = {};
   const encryptedSettings: string[] = [];
   for (const key of DEPLOYMENT_KEYS) {
-    const value = config[`${prefix}${key}`];
+    const value = config[`${PROJECT}:${key}`];
     if (value === undefined) continue;
     if (isEncrypted(value)) encryptedSettings.push(key);
     else raw[key] = value;
   }
-  const settings = parseDeployment(raw, source, numbers);
-  const loaded = parsePlan(config[`${prefix}${PLAN_KEY}`], source, numbers);
-  return { ...loaded, settings, encryptedSettings };
+  return { raw, encryptedSettings };
 }
 
 /** A value `pulumi config set --secret` wrote into a stack file: `{ secure: <ciphertext> }`. */
@@ -237,7 +335,7 @@ function readStackText(text: string, source: string): StackText {
   const config = top.config;
   if (!isMapping(config)) return fail('config', 'required: a mapping of config keys');
   checkConfigKeys(Object.keys(config), source);
-  if (!(`${PROJECT}:${PLAN_KEY}` in config)) fail(`config.${PROJECT}:${PLAN_KEY}`, 'required, but missing');
+  if (stackRole(config) !== 'platform' && !(`${PROJECT}:${PLAN_KEY}` in config)) fail(`config.${PROJECT}:${PLAN_KEY}`, 'required, but missing');
   return { config, numbers: inspected.numbers };
 }
 
@@ -300,16 +398,33 @@ function inspectDocument(doc: Document, lines: LineCounter): { findings: Finding
   return { findings, numbers, ...(firstAlias !== undefined ? { firstAlias } : {}) };
 }
 
-/** Loads the plan and deployment settings of one stack file: `loadStackFile('stacks/Pulumi.soak.yaml')`. */
+/**
+ * Loads the plan and deployment settings of one stack file: `loadStackFile('stacks/Pulumi.soak.yaml')`.
+ * The variant is the file's stack name (`Pulumi.<variant>.yaml`), which names the default namespace.
+ */
 export function loadStackFile(file: string): LoadedStack {
   const { config, numbers } = readStackFile(file);
-  return parseStackConfig(config, displayPath(file), numbers);
+  return parseStackConfig(config, displayPath(file), numbers, variantOfFile(file));
 }
 
-/** Loads the plan and deployment settings of a stack file's text, with the same checks as `loadStackFile`. */
-export function loadStackText(text: string, source: string): LoadedStack {
+/**
+ * Loads the plan and deployment settings of a stack file's text, with the same checks as `loadStackFile`.
+ * @param variant the stack it belongs to, for the default namespace (@default the stack name in `source`, `.../Pulumi.<variant>.yaml[@rev]`)
+ */
+export function loadStackText(text: string, source: string, variant: string | undefined = variantOfFile(source.replace(/@.*$/, ''))): LoadedStack {
   const { config, numbers } = readStackText(text, source);
-  return parseStackConfig(config, source, numbers);
+  return parseStackConfig(config, source, numbers, variant);
+}
+
+/** Loads the platform stack's settings from its file. */
+export function loadPlatformFile(file: string): LoadedPlatform {
+  const { config, numbers } = readStackFile(file);
+  return parsePlatformConfig(config, displayPath(file), numbers);
+}
+
+/** The stack name of a stack file path (`stacks/Pulumi.soak.yaml` → `soak`), if it is one. */
+export function variantOfFile(file: string): string | undefined {
+  return /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1];
 }
 
 /** Loads the deployment settings of one stack file (the plan is checked too). */
@@ -322,9 +437,66 @@ export function stackFile(variant: string, root = projectRoot()): string {
   return path.join(root, 'stacks', `Pulumi.${variant}.yaml`);
 }
 
-/** The variants this project ships, in a stable order. */
-export const VARIANTS = ['soak', 'rightsized'] as const;
-export type Variant = (typeof VARIANTS)[number];
+/** What `discoverStacks` found in stacks/: the variants, the platform stack(s), and files it skipped. */
+export interface StackDiscovery {
+  /** Stack files holding a plan (or anything of this project but the platform role), sorted by name. */
+  readonly variants: readonly string[];
+  /** Stack files with `numaflow-soak:role: platform`. */
+  readonly platforms: readonly string[];
+  /** Stack files with nothing of this project, e.g. what `pulumi stack init` wrote; each with why. */
+  readonly skipped: readonly { readonly stack: string; readonly file: string; readonly note: string }[];
+}
+
+/**
+ * The stack files under `<root>/stacks/`: every `Pulumi.<name>.yaml` is a variant, except
+ * the platform stack (`numaflow-soak:role: platform`) and a file with none of this
+ * project's keys (empty, or only the salt and secrets provider `pulumi stack init` writes),
+ * which is skipped with a note. Nothing lists the variants in code. A file that cannot be
+ * read as YAML counts as a variant, so loading it reports what is wrong.
+ */
+export function discoverStacks(root = projectRoot()): StackDiscovery {
+  const dir = path.join(root, 'stacks');
+  const variants: string[] = [];
+  const platforms: string[] = [];
+  const skipped: { stack: string; file: string; note: string }[] = [];
+  if (!fs.existsSync(dir)) return { variants, platforms, skipped };
+  const names = fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort();
+  for (const stack of names) {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    const config = configForDiscovery(file);
+    if (config === 'unreadable') variants.push(stack);
+    else if (!Object.keys(config).some((key) => key.startsWith(`${PROJECT}:`))) {
+      skipped.push({ stack, file: displayPath(file), note: `${displayPath(file)} has no ${PROJECT}:${PLAN_KEY}: not a variant (a stack file pulumi stack init made?), skipped` });
+    } else if (stackRole(config) === 'platform') platforms.push(stack);
+    else variants.push(stack);
+  }
+  return { variants, platforms, skipped };
+}
+
+/** The variants under `<root>/stacks/`, sorted: `discoverStacks(root).variants`. */
+export function listVariants(root = projectRoot()): string[] {
+  return [...discoverStacks(root).variants];
+}
+
+/** A stack file's `config` mapping, `{}` when it has none, or `unreadable` (left for the loader to explain). */
+function configForDiscovery(file: string): Record<string, unknown> | 'unreadable' {
+  try {
+    if (fs.statSync(file).size > MAX_STACK_FILE_BYTES) return 'unreadable';
+    const doc = parseDocument(fs.readFileSync(file, 'utf8'), { uniqueKeys: false });
+    if (doc.errors.length > 0) return 'unreadable';
+    const top: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    if (top === null || top === undefined) return {};
+    if (!isMapping(top)) return 'unreadable';
+    if (top.config === undefined || top.config === null) return {};
+    return isMapping(top.config) ? top.config : 'unreadable';
+  } catch {
+    return 'unreadable';
+  }
+}
 
 /** The project root: the folder holding package.json above this file. */
 export function projectRoot(): string {

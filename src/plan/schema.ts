@@ -91,7 +91,7 @@ const int = (min: number, max = 2 ** 31 - 1) =>
     .max(max, { error: `expected a whole number of at most ${max}` });
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1035 = (what: string) =>
   z
     .string()
@@ -601,7 +601,7 @@ export const soakPlan = strict({
     .string()
     .max(63, { error: 'a namespace must be at most 63 characters' })
     .regex(DNS_1123, { error: (issue) => `a namespace must be a DNS-1123 label, got ${describe(issue.input)}` })
-    .describe('Namespace of the pipeline and the buffer service.'),
+    .describe('Namespace of the pipeline and the buffer service. Default (filled in by the loader): numaflow-<stack name>, so each variant has its own namespace and PriorityClass.'),
   cluster: clusterPlan,
   buffer: bufferPlan,
   pipeline: pipelinePlan,

@@ -5,7 +5,7 @@
  * (test/support/controller-pods.ts, labels as upstream sets them) reach which port.
  */
 import { JETSTREAM_PORTS, NAMESPACE_NAME_LABEL } from '../../src/constructs/buffer-network-policy';
-import { VARIANTS, parsePlan } from '../../src/plan/load';
+import { listVariants, parsePlan } from '../../src/plan/load';
 import { patchedSoak } from '../plan/helpers';
 import { controllerPods } from '../support/controller-pods';
 import { validateCoreObject } from '../support/kube';
@@ -62,7 +62,7 @@ const KUBE_PROMETHEUS_STACK_POD: ClusterPod = {
   },
 };
 
-describe.each(VARIANTS)('the %s variant', (variant) => {
+describe.each(listVariants())('the %s variant', (variant) => {
   const objects = synthVariant(variant);
   const policy = find(objects, 'NetworkPolicy');
   const pipeline = find(objects, 'Pipeline');

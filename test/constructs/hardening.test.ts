@@ -4,7 +4,7 @@
  * the fields we write. Every file a container writes (read in the v1.8.3 source, see
  * src/constructs/pod-settings.ts) must then be on one of its volume mounts.
  */
-import { VARIANTS, parsePlan } from '../../src/plan/load';
+import { listVariants, parsePlan } from '../../src/plan/load';
 import { patchedSoak } from '../plan/helpers';
 import { controllerPods, vertexPod, type ModelContainer, type ModelPod } from '../support/controller-pods';
 import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
@@ -31,7 +31,7 @@ const allContainers = (pod: ModelPod): ModelContainer[] => [...pod.initContainer
 const kindOf = (pod: ModelPod) => pod.owner.split(' ')[0];
 const under = (file: string, dir: string) => file === dir || file.startsWith(`${dir}/`);
 
-describe.each(VARIANTS)('the %s variant', (variant) => {
+describe.each(listVariants())('the %s variant', (variant) => {
   const objects = synthVariant(variant);
   const pods = controllerPods(find(objects, 'Pipeline'), find(objects, 'InterStepBufferService'));
 

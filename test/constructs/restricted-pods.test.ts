@@ -4,14 +4,14 @@
  * buffer Jobs and the JetStream pods. The pods are rebuilt by test/support/controller-pods.ts,
  * which applies our templates the way the controller does.
  */
-import { VARIANTS } from '../../src/plan/load';
+import { listVariants } from '../../src/plan/load';
 import { bufferJobPod, controllerPods, vertexPod, type ModelPod } from '../support/controller-pods';
 import { containersWithoutUser, restrictedViolations } from '../support/pod-security';
 import { find, synthVariant, type Manifest } from '../support/synth';
 
 const problems = (pod: ModelPod) => [...restrictedViolations(pod), ...containersWithoutUser(pod)];
 
-describe.each(VARIANTS)('the %s variant', (variant) => {
+describe.each(listVariants())('the %s variant', (variant) => {
   const objects = synthVariant(variant);
   const pipeline = find(objects, 'Pipeline');
   const pods = controllerPods(pipeline, find(objects, 'InterStepBufferService'));

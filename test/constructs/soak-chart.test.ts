@@ -1,4 +1,4 @@
-import { VARIANTS } from '../../src/plan/load';
+import { listVariants } from '../../src/plan/load';
 import { numaflowSchemaErrors, testWithShared } from '../support/schemas';
 import { validateCoreObject } from '../support/kube';
 import { find, synthVariant, type Manifest } from '../support/synth';
@@ -19,7 +19,7 @@ function quantities(node: unknown, path = ''): Array<[string, string]> {
   });
 }
 
-describe.each(VARIANTS)('the %s variant', (variant) => {
+describe.each(listVariants())('the %s variant', (variant) => {
   const objects = synthVariant(variant);
 
   testWithShared('every Numaflow object validates against the v1.8.3 CRD with unknown fields as errors', () => {

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { SoakMonitoring } from '../../src/constructs/monitoring';
 import { dashboardFileName, RATE_INTERVAL, soakDashboard } from '../../src/constructs/soak-dashboard';
 import { dashboardJson, type Dashboard, type TimeSeriesPanel } from '../../src/monitoring/grafana-dashboard';
-import { VARIANTS } from '../../src/plan/load';
+import { listVariants } from '../../src/plan/load';
 import { Duration } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
 import { validateCoreObject } from '../support/kube';
@@ -49,7 +49,7 @@ function interpolated(expr: string, minStep: string): string {
 /** Every series selector (metric{...}) of an expression. */
 const selectors = (expr: string) => expr.match(/[a-zA-Z_:][a-zA-Z0-9_:]*\{[^}]*\}/g) ?? [];
 
-describe.each(VARIANTS)('the dashboard of the %s plan', (variant) => {
+describe.each(listVariants())('the dashboard of the %s plan', (variant) => {
   const plan = loadVariant(variant);
   const { namespace } = plan;
   const pipeline = plan.pipeline.name;

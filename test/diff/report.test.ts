@@ -148,7 +148,7 @@ describe('risk flags from the deployment settings', () => {
   const withSettings = (settings: Partial<NonNullable<typeof soak.settings>>, encryptedSettings: readonly string[] = []) => ({ ...soak, settings: { ...soak.settings!, ...settings }, encryptedSettings });
 
   it('carries the stack file\'s settings on a side and raises nothing when they are equal', () => {
-    expect(soak.settings).toMatchObject({ protectBuffer: true, installNumaflow: true, installPrometheusOperator: true });
+    expect(soak.settings).toEqual({ protectBuffer: true });
     expect(codes(buildReport(soak, soak))).toEqual([]);
   });
 
@@ -169,12 +169,6 @@ describe('risk flags from the deployment settings', () => {
     expect(codes(buildReport(withSettings({}, ['kubeconfig']), withSettings({}, ['kubeconfig'])))).toEqual([]);
   });
 
-  it('flags either install turned on or off as a warning', () => {
-    expect(buildReport(soak, withSettings({ installPrometheusOperator: false })).risks).toEqual([
-      expect.objectContaining({ severity: 'warning', code: 'install-changed', message: expect.stringContaining('numaflow-soak:installPrometheusOperator is turned off') }),
-    ]);
-    expect(codes(buildReport(withSettings({ installNumaflow: false }), soak))).toEqual(['install-changed']);
-  });
 });
 
 describe('risk flags on sizes', () => {

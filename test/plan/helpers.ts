@@ -5,18 +5,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { PLAN_KEY, PROJECT, stackFile } from '../../src/plan/load';
+import { defaultNamespace, PLAN_KEY, PROJECT, stackFile } from '../../src/plan/load';
 
 /** Prefix of every finding path produced by parsePlan. */
 export const PLAN_PREFIX = `${PROJECT}:${PLAN_KEY}`;
 
 export const FIXTURE_DIR = path.join(__dirname, '..', 'fixtures', 'bad-plans');
 
-/** The raw (unparsed) plan of the soak stack, as a fresh deep copy on every call. */
+/**
+ * The raw (unparsed) plan of the soak stack, as a fresh deep copy on every call, with the
+ * namespace the loader gives it (the stack file leaves it to default to numaflow-soak).
+ */
 export function soakRaw(): Record<string, unknown> {
   const text = fs.readFileSync(stackFile('soak'), 'utf8');
   const doc = parseYaml(text, { uniqueKeys: true }) as { config: Record<string, unknown> };
-  return structuredClone(doc.config[PLAN_PREFIX] as Record<string, unknown>);
+  return { namespace: defaultNamespace('soak'), ...structuredClone(doc.config[PLAN_PREFIX] as Record<string, unknown>) };
 }
 
 /** One edit of a plan: set the value at a dotted key path, or delete the key. */

@@ -18,10 +18,15 @@ import {
   PlanError,
   readStackConfig,
   stackFile,
+  loadPlatformFile,
+  parsePlatformConfig,
 } from '../../src/plan/load';
 import { patchedSoak, PLAN_PREFIX, type PatchOp } from './helpers';
 
-const SOAK_TEXT = fs.readFileSync(stackFile('soak'), 'utf8');
+/** The soak stack file with its namespace written out (the file leaves it to default), so attacks can target that line. */
+const SOAK_TEXT = fs
+  .readFileSync(stackFile('soak'), 'utf8')
+  .replace('    # No namespace: it defaults to numaflow-<stack name>, so each variant has its own.\n', '    namespace: numaflow-soak\n');
 
 /** The PlanError loading `text` throws; fails the test if it loads. */
 function refusal(text: string, source = 'attack.yaml'): PlanError {
@@ -83,7 +88,7 @@ describe('an alias bomb ("billion laughs")', () => {
 
   it('refuses an alias used before its anchor, with its line and column', () => {
     const text = SOAK_TEXT.replace('namespace: numaflow-soak', 'namespace: &ns numaflow-soak').replace('  numaflow-soak:plan:', '  other-project:namespace: *ns\n  numaflow-soak:plan:');
-    expect(lines(refusal(text))).toEqual(['  - other-project:namespace: alias *ns at line 12, column 28 has no anchor &ns before it']);
+    expect(lines(refusal(text))).toEqual(['  - other-project:namespace: alias *ns at line 11, column 28 has no anchor &ns before it']);
   });
 });
 
@@ -122,7 +127,7 @@ describe('YAML syntax errors', () => {
   it('carry the line and column', () => {
     const text = SOAK_TEXT.replace('namespace: numaflow-soak', 'namespace: [numaflow-soak');
     expect(lines(refusal(text))).toEqual([
-      '  - (file): not valid YAML at line 14, column 5: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      '  - (file): not valid YAML at line 13, column 5: Flow sequence in block collection must be sufficiently indented and end with a ]',
     ]);
   });
 
@@ -136,14 +141,14 @@ describe('duplicate keys, which YAML would resolve silently to one of them', () 
   it('are refused with the key path and both places', () => {
     const text = SOAK_TEXT.replace('    namespace: numaflow-soak\n', '    namespace: numaflow-soak\n    namespace: other\n');
     expect(lines(refusal(text))).toEqual([
-      '  - numaflow-soak:plan.namespace: duplicate key at line 14, column 5, first at line 13, column 5; YAML would keep only one of them',
+      '  - numaflow-soak:plan.namespace: duplicate key at line 13, column 5, first at line 12, column 5; YAML would keep only one of them',
     ]);
   });
 
   it('are refused among the deployment settings and at the top', () => {
     const settings = SOAK_TEXT.replace('  numaflow-soak:protectBuffer: true\n', '  numaflow-soak:protectBuffer: true\n  numaflow-soak:protectBuffer: false\n');
     expect(lines(refusal(settings))).toEqual([
-      '  - numaflow-soak:protectBuffer: duplicate key at line 12, column 3, first at line 11, column 3; YAML would keep only one of them',
+      '  - numaflow-soak:protectBuffer: duplicate key at line 11, column 3, first at line 10, column 3; YAML would keep only one of them',
     ]);
     const top = `${SOAK_TEXT}config: {}\n`;
     expect(lines(refusal(top))[0]).toMatch(/^ {2}- config: duplicate key at line \d+, column 1, first at line 7, column 1;/);
@@ -213,23 +218,36 @@ describe('deployment settings, checked by the loader every reader uses', () => {
 
   it('refuses each wrongly typed setting, numbers as written', () => {
     const error = refusal(
-      soakStack([], { 'numaflow-soak:installNumaflow': 'yes', 'numaflow-soak:context': '', 'numaflow-soak:renderYamlToDirectory': 7 }).replace(
+      soakStack([], { 'numaflow-soak:protectBuffer': 'yes', 'numaflow-soak:context': '', 'numaflow-soak:renderYamlToDirectory': 7 }).replace(
         'config:\n',
-        'config:\n  numaflow-soak:installPrometheusOperator: .nan\n',
+        'config:\n  numaflow-soak:role: .nan\n',
       ),
     );
     expect(error).toBeInstanceOf(DeploymentSettingsError);
     expect(lines(error).sort()).toEqual([
       '  - numaflow-soak:context: Too small: expected string to have >=1 characters',
-      '  - numaflow-soak:installNumaflow: expected boolean (true or false), got string "yes"',
-      '  - numaflow-soak:installPrometheusOperator: expected boolean (true or false), got .nan (not a number)',
+      '  - numaflow-soak:protectBuffer: expected boolean (true or false), got string "yes"',
       '  - numaflow-soak:renderYamlToDirectory: expected string, got number 7',
+      '  - numaflow-soak:role: expected variant or platform, got .nan (not a number)',
     ]);
   });
 
+  it('refuses a cluster-wide install in a variant, naming the platform stack as its owner', () => {
+    const error = refusal(soakStack([], { 'numaflow-soak:installNumaflow': true, 'numaflow-soak:installPrometheusOperator': 'false' }));
+    expect(error).toBeInstanceOf(DeploymentSettingsError);
+    expect(lines(error)).toEqual(
+      ['installNumaflow', 'installPrometheusOperator'].map(
+        (key) =>
+          `  - numaflow-soak:${key}: a variant stack installs nothing cluster-wide: the Numaflow controller and CRDs and kube-prometheus-stack have one owner, the platform stack (numaflow-soak:role: platform, e.g. stacks/Pulumi.platform.yaml); remove this key here`,
+      ),
+    );
+  });
+
   it('reads "true" and "false", which `pulumi config set` writes, as on and off', () => {
-    const loaded = loadStackText(soakStack([], { 'numaflow-soak:protectBuffer': 'false', 'numaflow-soak:installNumaflow': 'true' }), 'strings.yaml');
-    expect(loaded.settings).toMatchObject({ protectBuffer: false, installNumaflow: true });
+    const loaded = loadStackText(soakStack([], { 'numaflow-soak:protectBuffer': 'false' }), 'strings.yaml');
+    expect(loaded.settings).toEqual({ protectBuffer: false });
+    const platform = parsePlatformConfig({ 'numaflow-soak:role': 'platform', 'numaflow-soak:installNumaflow': 'false', 'numaflow-soak:installPrometheusOperator': 'true' }, 'platform.yaml');
+    expect(platform.settings).toEqual({ role: 'platform', installNumaflow: false, installPrometheusOperator: true });
   });
 
   it('accepts a kubeconfig given as a path, as YAML, or as JSON text', () => {
@@ -258,6 +276,11 @@ describe('deployment settings, checked by the loader every reader uses', () => {
   });
 
   it('are part of what loadStackFile returns for the shipped stacks', () => {
-    expect(loadStackFile(stackFile('soak'))).toMatchObject({ settings: { installNumaflow: true, installPrometheusOperator: true, protectBuffer: true }, encryptedSettings: [] });
+    expect(loadStackFile(stackFile('soak'))).toMatchObject({ settings: { protectBuffer: true }, encryptedSettings: [] });
+    expect(loadPlatformFile(stackFile('platform'))).toEqual({
+      settings: { role: 'platform', installNumaflow: true, installPrometheusOperator: true },
+      encryptedSettings: [],
+      source: path.relative(process.cwd(), stackFile('platform')),
+    });
   });
 });

@@ -81,13 +81,8 @@ describe('loadStackFile on stacks/Pulumi.soak.yaml', () => {
 
   it('reads the same plan through readStackConfig and parsePlan', () => {
     const config = readStackConfig(stackFile('soak'));
-    expect(Object.keys(config).sort()).toEqual([
-      'numaflow-soak:installNumaflow',
-      'numaflow-soak:installPrometheusOperator',
-      PLAN_PREFIX,
-      'numaflow-soak:protectBuffer',
-    ]);
-    const again = parsePlan(config[PLAN_PREFIX], 'again');
+    expect(Object.keys(config).sort()).toEqual([PLAN_PREFIX, 'numaflow-soak:protectBuffer']);
+    const again = parsePlan(config[PLAN_PREFIX], 'again', undefined, 'soak');
     expect(JSON.stringify(again.plan)).toBe(JSON.stringify(loaded.plan));
   });
 });
@@ -258,12 +253,12 @@ describe('a plan with several mistakes', () => {
 });
 
 describe('deployment settings in a stack file', () => {
-  it('reads the soak stack\'s switches, all on', () => {
-    expect(loadStackDeployment(stackFile('soak'))).toEqual({ installNumaflow: true, installPrometheusOperator: true, protectBuffer: true });
+  it('reads the soak stack\'s switch: protection on, and no install (the platform stack\'s)', () => {
+    expect(loadStackDeployment(stackFile('soak'))).toEqual({ protectBuffer: true });
   });
 
-  it('defaults every switch to on when the stack file omits them', () => {
-    expect(parseDeployment({}, 'empty')).toEqual({ installNumaflow: true, installPrometheusOperator: true, protectBuffer: true });
+  it('defaults protection to on when the stack file omits it', () => {
+    expect(parseDeployment({}, 'empty')).toEqual({ protectBuffer: true });
   });
 
   it('names the key of a wrongly typed setting', () => {
