@@ -41,15 +41,16 @@ test('synthesis writes one folder per variant, files numbered in apply order', (
     'soak/10-servicemonitor-soak-isb-jetstream.k8s.yaml',
     'soak/11-servicemonitor-batch-map-soak-daemon.k8s.yaml',
     'soak/12-prometheusrule-batch-map-soak-soak.k8s.yaml',
-    'soak/13-configmap-batch-map-soak-dashboard.k8s.yaml',
+    'soak/13-prometheusrule-batch-map-soak-soak-recording.k8s.yaml',
+    'soak/14-configmap-batch-map-soak-dashboard.k8s.yaml',
   ]);
-  expect(files.filter((f) => f.startsWith('rightsized/'))).toHaveLength(13);
+  expect(files.filter((f) => f.startsWith('rightsized/'))).toHaveLength(14);
 });
 
 test('the same plans synthesize byte-identical output', () => {
   const first = synthInto(tempDir());
   const second = synthInto(tempDir());
-  expect(Object.keys(first).length).toBe(26);
+  expect(Object.keys(first).length).toBe(28);
   expect(second).toEqual(first);
 });
 

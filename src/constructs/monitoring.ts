@@ -14,6 +14,9 @@
  * scraped already, as kube-prometheus-stack does. Every alert links its section of
  * docs/runbook.md (`runbook_url`) and carries the plan's `namespace` label.
  *
+ * Recorded: per-container CPU rate, working set and throttled ratio of the soak's pods
+ * (recording-rules.ts), which the right-sizing tools read when they cover the window.
+ *
  * Watched: a Grafana dashboard ConfigMap (soak-dashboard.ts); with `monitoring.alertRouting`,
  * the alerts are routed to a webhook or Slack (alert-routing.ts).
  */
@@ -27,6 +30,7 @@ import {
   ServiceMonitor,
 } from '../monitoring/prometheus-operator';
 import { eq, increase, maxBy, notEq, num, orZero, prometheusDuration, rate, series, sum, sumBy } from '../monitoring/promql';
+import { soakRecordingRules } from '../monitoring/recording-rules';
 import { runbookUrl } from '../monitoring/runbook';
 import { soakScope } from '../monitoring/soak-scope';
 import { bufferLabels, daemonServiceLabels, vertexPodLabels } from '../numaflow/labels';
@@ -53,6 +57,8 @@ export class SoakMonitoring extends Construct {
   public readonly daemonMonitor?: ServiceMonitor;
   /** The soak's alerts. */
   public readonly rules?: PrometheusRule;
+  /** Per-container CPU rate, working set and throttled ratio, recorded as the soak runs (recording-rules.ts). */
+  public readonly recordingRules?: PrometheusRule;
   /** The Grafana dashboard ConfigMap. */
   public readonly dashboard?: SoakDashboard;
   /** Routes the alerts to a receiver; only with `plan.monitoring.alertRouting`. */
@@ -97,6 +103,10 @@ export class SoakMonitoring extends Construct {
     this.rules = new PrometheusRule(this, 'rules', {
       metadata: metadata(`${pipeline.name}-soak`),
       spec: { groups: [{ name: `numaflow-soak.${pipeline.name}`, rules: alerts }] },
+    });
+    this.recordingRules = new PrometheusRule(this, 'recording-rules', {
+      metadata: metadata(`${pipeline.name}-soak-recording`),
+      spec: { groups: [soakRecordingRules(props.plan)] },
     });
     this.dashboard = new SoakDashboard(this, 'dashboard', { plan: props.plan, labels });
     if (monitoring.alertRouting) {

@@ -90,6 +90,9 @@ const ksm = <N extends string>(name: N, type: MetricType, labels: readonly strin
 const cadvisor = <N extends string>(name: N, type: MetricType) =>
   family(name, type, CADVISOR, 'kubelet /metrics/cadvisor (kube-prometheus-stack kubelet ServiceMonitor)', 'google/cadvisor metrics/prometheus.go', false);
 
+const recorded = <N extends string>(name: N) =>
+  family(name, 'gauge', ['namespace', 'pod', 'container'], 'Prometheus, the soak PrometheusRule `<pipeline>-soak-recording`', 'recording rule of this project (src/monitoring/recording-rules.ts) over the cAdvisor families; naming: prometheus docs content/docs/practices/rules.md', false);
+
 /** The table. Keep it sorted by name. */
 const TABLE = [
   family(
@@ -153,6 +156,12 @@ const TABLE = [
   family('kubelet_volume_stats_available_bytes', 'gauge', ['namespace', 'persistentvolumeclaim', 'endpoint', 'instance', 'job', 'metrics_path', 'node', 'service'], 'kubelet /metrics', 'kubernetes pkg/kubelet/metrics/collectors/volume_stats.go', false),
   family('kubelet_volume_stats_capacity_bytes', 'gauge', ['namespace', 'persistentvolumeclaim', 'endpoint', 'instance', 'job', 'metrics_path', 'node', 'service'], 'kubelet /metrics', 'kubernetes pkg/kubelet/metrics/collectors/volume_stats.go', false),
   family('kubelet_volume_stats_used_bytes', 'gauge', ['namespace', 'persistentvolumeclaim', 'endpoint', 'instance', 'job', 'metrics_path', 'node', 'service'], 'kubelet /metrics', 'kubernetes pkg/kubelet/metrics/collectors/volume_stats.go', false),
+  // The soak's own recording rules (src/monitoring/recording-rules.ts): `max by (namespace, pod, container)`
+  // keeps those three labels and nothing else (Prometheus docs/practices/rules.md; a recording
+  // rule stores the expression's result labels plus the rule's labels, here none).
+  recorded('namespace_pod_container:container_cpu_cfs_throttled_periods:ratio_rate5m'),
+  recorded('namespace_pod_container:container_cpu_usage_seconds:max_rate5m'),
+  recorded('namespace_pod_container:container_memory_working_set_bytes:max_last5m'),
   family(
     'pipeline_processing_lag',
     'gauge',

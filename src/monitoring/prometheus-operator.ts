@@ -88,15 +88,29 @@ export interface AlertingRule {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
-/** Rules evaluated together, in order, at the same interval. */
-export interface RuleGroup {
-  /** Unique within the Prometheus instance that loads it. */
-  readonly name: string;
-  readonly rules: readonly AlertingRule[];
+/**
+ * A recording rule: Prometheus evaluates `expr` at every interval of its group and stores
+ * the result as series named `record` (prometheus-operator v0.81.0
+ * pkg/apis/monitoring/v1/prometheusrule_types.go `Rule`: `record` instead of `alert`).
+ */
+export interface RecordingRule {
+  /** Name of the series it writes, `level:metric:operations` by Prometheus's convention (docs/practices/rules.md). */
+  readonly record: string;
+  /** PromQL; every series it returns is stored under `record` with the series' own labels. */
+  readonly expr: string;
 }
 
-export interface PrometheusRuleSpec {
-  readonly groups: readonly RuleGroup[];
+/** Rules evaluated together, in order, at the same interval. */
+export interface RuleGroup<R extends AlertingRule | RecordingRule = AlertingRule> {
+  /** Unique within the Prometheus instance that loads it. */
+  readonly name: string;
+  /** @default - the Prometheus's evaluation interval (the operator's default is 30s) */
+  readonly interval?: PrometheusDuration;
+  readonly rules: readonly R[];
+}
+
+export interface PrometheusRuleSpec<R extends AlertingRule | RecordingRule = AlertingRule> {
+  readonly groups: readonly RuleGroup<R>[];
 }
 
 export interface PodMonitorProps {
@@ -109,9 +123,9 @@ export interface ServiceMonitorProps {
   readonly spec: ServiceMonitorSpec;
 }
 
-export interface PrometheusRuleProps {
+export interface PrometheusRuleProps<R extends AlertingRule | RecordingRule = AlertingRule> {
   readonly metadata: ObjectMeta;
-  readonly spec: PrometheusRuleSpec;
+  readonly spec: PrometheusRuleSpec<R>;
 }
 
 /** Scrapes pods directly, by a named container port. */
@@ -136,7 +150,7 @@ export class ServiceMonitor extends ApiObject {
 export class PrometheusRule extends ApiObject {
   public static readonly GVK = { apiVersion: PROMETHEUS_OPERATOR_API_VERSION, kind: 'PrometheusRule' } as const;
 
-  constructor(scope: Construct, id: string, props: PrometheusRuleProps) {
+  constructor(scope: Construct, id: string, props: PrometheusRuleProps<AlertingRule> | PrometheusRuleProps<RecordingRule>) {
     super(scope, id, { ...PrometheusRule.GVK, metadata: props.metadata, spec: props.spec });
   }
 }

@@ -85,13 +85,14 @@ function isBalanced(expr: string): boolean {
 }
 
 describe('SoakMonitoring', () => {
-  it('emits a PodMonitor for the vertices, ServiceMonitors for the buffer and the daemon, a PrometheusRule and the dashboard ConfigMap, all in the plan namespace', () => {
+  it('emits a PodMonitor for the vertices, ServiceMonitors for the buffer and the daemon, PrometheusRules for the alerts and the recording rules, and the dashboard ConfigMap, all in the plan namespace', () => {
     const objects = synth();
     expect(objects.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       `monitoring.coreos.com/v1 PodMonitor ${NAMESPACE}/${PIPELINE}-vertices`,
       `monitoring.coreos.com/v1 ServiceMonitor ${NAMESPACE}/${BUFFER}-jetstream`,
       `monitoring.coreos.com/v1 ServiceMonitor ${NAMESPACE}/${PIPELINE}-daemon`,
       `monitoring.coreos.com/v1 PrometheusRule ${NAMESPACE}/${PIPELINE}-soak`,
+      `monitoring.coreos.com/v1 PrometheusRule ${NAMESPACE}/${PIPELINE}-soak-recording`,
       `v1 ConfigMap ${NAMESPACE}/${PIPELINE}-dashboard`,
     ]);
   });
@@ -151,7 +152,7 @@ describe('SoakMonitoring', () => {
 
   it('puts the plan labels and part-of numaflow-soak on every object, keys sorted, and the Grafana sidecar label on the dashboard', () => {
     const objects = synth(withMonitoring(soakPlan(), { labels: { team: 'data', release: 'kube-prometheus-stack' } }));
-    expect(objects).toHaveLength(5);
+    expect(objects).toHaveLength(6);
     for (const object of objects) {
       const dashboard = object.kind === 'ConfigMap';
       expect(object.metadata.labels).toEqual({
@@ -404,7 +405,7 @@ describe('schema validation', () => {
       repeatInterval: Duration.parse('4h'),
     };
     const objects = synth(withMonitoring(soakPlan(), { labels: { release: 'kube-prometheus-stack' }, alertRouting }));
-    expect(objects.map((o) => o.kind)).toEqual(['PodMonitor', 'ServiceMonitor', 'ServiceMonitor', 'PrometheusRule', 'ConfigMap', 'AlertmanagerConfig']);
+    expect(objects.map((o) => o.kind)).toEqual(['PodMonitor', 'ServiceMonitor', 'ServiceMonitor', 'PrometheusRule', 'PrometheusRule', 'ConfigMap', 'AlertmanagerConfig']);
     for (const object of objects) {
       if (object.kind === 'ConfigMap') expect(validateCoreObject(object)).toBe(true);
       else expect(() => validateUpstream(object)).not.toThrow();

@@ -8,7 +8,8 @@
  * dashboard test uses too).
  */
 import { soakAlerts } from '../../src/constructs/monitoring';
-import { metric, METRICS } from '../../src/metrics/contract';
+import { RECORDED, RECORDED_LABELS, soakRecordingRules } from '../../src/monitoring/recording-rules';
+import { metric, METRICS, type MetricName } from '../../src/metrics/contract';
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { soakDoctor } from '../../src/recommend/doctor';
 import { PrometheusSource } from '../../src/recommend/prometheus';
@@ -96,5 +97,15 @@ describe('the metrics contract', () => {
     const exprs = soakAlerts(plan).map((r) => r.expr);
     expect(exprs.length).toBeGreaterThan(5);
     expect(exprs.flatMap(violations)).toEqual([]);
+  });
+
+  it.each([
+    ['soak', soak],
+    ['rightsized', rightsized],
+  ])('holds for every recording rule of the %s plan, and each recorded name is a contract family', (_name, plan) => {
+    const rules = soakRecordingRules(plan).rules;
+    expect(rules.map((r) => r.record).sort()).toEqual(Object.values(RECORDED).sort());
+    expect(rules.map((r) => r.expr).flatMap(violations)).toEqual([]);
+    for (const rule of rules) expect(METRICS[rule.record as MetricName].labels).toEqual([...RECORDED_LABELS].sort());
   });
 });
