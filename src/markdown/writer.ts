@@ -29,18 +29,11 @@
  * (`fence()`) use a fence longer than any backtick run inside, so nothing can close them
  * early. Text inside raw HTML (`details()` summaries, the HTML report) uses `escapeHtml()`.
  */
-
-/** Characters shown as `\uXXXX` instead of being rendered: controls, bidi, zero-width. */
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+import { showInvisible } from '../plan/invisible';
 
 /** `text` with every invisible or direction-changing character written as `\uXXXX`. */
 export function visible(text: string): string {
-  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
-}
-
-/** Whether `text` holds a character `visible()` would rewrite. */
-export function hasInvisible(text: string): boolean {
-  return new RegExp(INVISIBLE.source).test(text);
+  return showInvisible(text);
 }
 
 /** Text for raw HTML (an element's content or a quoted attribute), invisible characters shown. */

@@ -8,6 +8,7 @@
  * (request within limit, min within max, ...) live in `rules.ts`.
  */
 import { z } from 'zod';
+import { firstInvisible } from './invisible';
 import { Bytes, Cpu, Duration, QuantityError } from './quantity';
 
 /** A strict object: unknown keys are rejected with the list of keys allowed here. */
@@ -50,6 +51,39 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Free text that names something (a node shape, a version, a storage class, a channel): it
+ * must read as it is stored, so invisible and direction-changing characters are refused
+ * (src/plan/invisible.ts), naming the character and where it is.
+ */
+function visibleText(what: string) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? 'required, but missing' : `expected ${what}, got ${describe(issue.input)}`) })
+    .min(1, { error: `expected ${what}, got an empty string` })
+    .superRefine((value, ctx) => {
+      const found = firstInvisible(value);
+      if (found) ctx.addIssue({ code: 'custom', message: `${what} must read as it is stored; it contains ${found}` });
+    });
+}
+
+/**
+ * Every character an image reference may hold: the grammar of distribution/reference
+ * (reference.go: `reference := name [ ":" tag ] [ "@" digest ]`, with domain, path, tag and
+ * digest made of letters, digits and `.` `_` `-` `/` `:` `@` `+`, and `[` `]` around an IPv6
+ * host). No space, control or invisible character can be part of one.
+ */
+const IMAGE_CHARACTERS = /^[A-Za-z0-9._\-/:@+[\]]+$/;
+
+/** A container image reference. */
+function imageReference(what: string) {
+  return visibleText(what).superRefine((value, ctx) => {
+    if (firstInvisible(value) === undefined && !IMAGE_CHARACTERS.test(value)) {
+      const bad = [...value].find((c) => !IMAGE_CHARACTERS.test(c))!;
+      ctx.addIssue({ code: 'custom', message: `${what} may hold only letters, digits and . _ - / : @ + [ ] (an image reference); got ${JSON.stringify(bad)} in ${JSON.stringify(value)}` });
+    }
+  });
 }
 
 /** Wraps a value-object parser so its QuantityError becomes an issue at the right key path. */
@@ -159,7 +193,7 @@ export const placement = strict({
 // Cluster
 
 export const nodeShape = strict({
-  name: z.string().min(1).describe('A name for the node shape, e.g. an instance type.'),
+  name: visibleText('a node shape name').describe('A name for the node shape, e.g. an instance type.'),
   cpu: cpuQuantity.describe('Allocatable CPU per node (after system reservations).'),
   memory: byteQuantity.describe('Allocatable memory per node (after system reservations).'),
   maxPods: int(1, 10000).default(110).describe('Pods per node.'),
@@ -217,7 +251,7 @@ export const consumerSettings = strict({
 
 export const bufferPlan = strict({
   name: dns1035('the buffer service name').default('default').describe('InterStepBufferService name.'),
-  version: z.string().min(1).describe('JetStream version, one the Numaflow controller lists (e.g. 2.10.29).'),
+  version: visibleText('a JetStream version').describe('JetStream version, one the Numaflow controller lists (e.g. 2.10.29).'),
   replicas: int(1, 99).describe('JetStream nodes (StatefulSet replicas). Never 2; 3 or more for a replicated stream.'),
   containers: strict({
     main: containerResources.describe('The NATS server. GOMEMLIMIT follows its memory limit.'),
@@ -226,7 +260,7 @@ export const bufferPlan = strict({
   }),
   persistence: strict({
     volumeSize: byteQuantity.describe('Size of each node\'s volume. Cannot be changed in place: a change recreates the buffer service.'),
-    storageClassName: z.string().min(1).optional().describe('Storage class; the cluster default when omitted.'),
+    storageClassName: visibleText('a storage class name').optional().describe('Storage class; the cluster default when omitted.'),
     accessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod']).default('ReadWriteOnce'),
   }),
   settings: strict({
@@ -391,7 +425,7 @@ export const sourcePlan = strict({
 
 export const batchMapPlan = strict({
   name: vertexName.default('batch-map'),
-  image: z.string().min(1).describe('Batch-map UDF image, pinned by tag (not latest) or digest.'),
+  image: imageReference('an image reference').describe('Batch-map UDF image, pinned by tag (not latest) or digest.'),
   scale: scalePlan,
   partitions: int(1, 1000).default(1).describe('Buffers (JetStream streams) this vertex reads from.'),
   udf: containerResources.describe('The udf container (your batch-map code).'),
@@ -430,7 +464,7 @@ export const sinkPlan = strict({
   partitions: int(1, 1000).default(1),
   numa: numaContainer.describe('The numa container; log and blackhole sinks run in it. Requests, limits and optionally its worker threads.'),
   udsink: strict({
-    image: z.string().min(1),
+    image: imageReference('an image reference'),
     resources: containerResources,
     /** As `batchMap.readOnlyRootFilesystem`, for the udsink container. @default true */
     readOnlyRootFilesystem: z
@@ -496,7 +530,7 @@ export const alertRoutingPlan = strict({
   urlSecret: strict({ name: keyRef('Secret').shape.name, key: keyRef('Secret').shape.key }).describe(
     'The Secret in the plan\'s namespace, and its key, that holds the webhook URL (or the Slack incoming-webhook URL). Create it before applying, e.g. kubectl -n <namespace> create secret generic soak-alerts --from-literal=url=https://...',
   ),
-  slackChannel: z.string().min(1).optional().describe('Slack channel or user to post to (receiver slack only); unset: the webhook\'s own channel.'),
+  slackChannel: visibleText('a Slack channel').optional().describe('Slack channel or user to post to (receiver slack only); unset: the webhook\'s own channel.'),
   severities: z
     .array(z.enum(['critical', 'warning']))
     .min(1, { error: 'route at least one severity' })
