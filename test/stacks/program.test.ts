@@ -7,8 +7,9 @@ import { objectOptions, checkBufferShrink, BUFFER_REPLACE_ON_CHANGES } from '../
 import { synthVariant, type Manifest } from '../support/synth';
 import { runStack, stackFileConfig, type Registered } from './harness';
 
-const k8sObjects = (registered: Registered[]) =>
-  registered.filter((r) => r.custom && r.type.startsWith('kubernetes:') && !r.type.startsWith('kubernetes:helm') && r.name !== 'numaflow-system');
+const k8sObjects = (registered: Registered[]) => registered.filter((r) => r.custom && r.type.startsWith('kubernetes:'));
+/** Each variant's own namespace (numaflow-<stack>, the loader's default). */
+const NAMESPACE: Record<string, string> = { soak: 'numaflow-soak', rightsized: 'numaflow-rightsized' };
 const key = (o: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } }) =>
   `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
@@ -37,34 +38,29 @@ describe.each(['soak', 'rightsized'])('the %s stack', (stack) => {
     for (const o of synthesized) expect(byKey.get(key(o))).toEqual(o);
   });
 
-  test('registers in order: controller, namespace and quota, buffer service, pipeline, monitoring', () => {
+  test('registers in order: namespace and quota, buffer service, pipeline, monitoring', () => {
+    const ns = NAMESPACE[stack];
     const names = run.registered.map((r) => `${r.type.split(':').pop()}:${r.name}`);
     const at = (n: string) => {
       const i = names.indexOf(n);
       expect(i).toBeGreaterThanOrEqual(0);
       return i;
     };
-    expect(at('ConfigFile:numaflow-controller')).toBeLessThan(at('ConfigGroup:cluster'));
-    expect(at('Namespace:numaflow-soak')).toBeLessThan(at('InterStepBufferService:numaflow-soak/soak-isb'));
-    expect(at('InterStepBufferService:numaflow-soak/soak-isb')).toBeLessThan(at('Pipeline:numaflow-soak/batch-map-soak'));
-    expect(at('Pipeline:numaflow-soak/batch-map-soak')).toBeLessThan(at('PrometheusRule:numaflow-soak/batch-map-soak-soak'));
+    expect(at(`Namespace:${ns}`)).toBeLessThan(at(`InterStepBufferService:${ns}/soak-isb`));
+    expect(at(`InterStepBufferService:${ns}/soak-isb`)).toBeLessThan(at(`Pipeline:${ns}/batch-map-soak`));
+    expect(at(`Pipeline:${ns}/batch-map-soak`)).toBeLessThan(at(`PrometheusRule:${ns}/batch-map-soak-soak`));
   });
 
-  test('installs the pinned Numaflow release manifest and Prometheus operator chart', () => {
-    const file = run.registered.find((r) => r.type === 'kubernetes:yaml/v2:ConfigFile');
-    expect(file?.inputs.file).toBe('https://github.com/numaproj/numaflow/releases/download/v1.8.3/install.yaml');
-    const release = run.registered.find((r) => r.type === 'kubernetes:helm.sh/v3:Release');
-    expect(release?.inputs).toMatchObject({ chart: 'kube-prometheus-stack', version: '70.4.1', namespace: 'monitoring' });
-    expect(release?.inputs.version).not.toMatch(/latest|\*|\^|~/);
-    const installProvider = run.registered.find((r) => r.type === 'pulumi:providers:kubernetes' && r.name === 'numaflow-install');
-    expect(installProvider?.inputs.namespace).toBe('numaflow-system');
+  test('installs nothing cluster-wide: no Numaflow manifest, no Helm release, no CRD, one provider', () => {
+    expect(run.registered.filter((r) => /ConfigFile|Release|CustomResourceDefinition/.test(r.type) || r.name === 'numaflow-system')).toEqual([]);
+    expect(run.registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name)).toEqual(['kubernetes']);
   });
 
   test('protects the buffer service and its namespace, and not the pipeline', async () => {
     const layers = run.deployment!.layers;
-    const isb = (layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-soak', 'soak-isb');
-    const ns = layers.cluster.getResource('v1/Namespace', 'numaflow-soak');
-    const pipeline = (layers.pipeline.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/Pipeline', 'numaflow-soak', 'batch-map-soak');
+    const isb = (layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', NAMESPACE[stack], 'soak-isb');
+    const ns = layers.cluster.getResource('v1/Namespace', NAMESPACE[stack]);
+    const pipeline = (layers.pipeline.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/Pipeline', NAMESPACE[stack], 'batch-map-soak');
     expect(await resolve(isb.apply((r) => (r as any).__protect))).toBe(true);
     expect(await resolve(ns.apply((r) => (r as any).__protect))).toBe(true);
     expect(await resolve(pipeline.apply((r) => (r as any).__protect))).toBeFalsy();
@@ -72,7 +68,7 @@ describe.each(['soak', 'rightsized'])('the %s stack', (stack) => {
 
   test('exports what a user wants after up', () => {
     expect(run.outputs).toMatchObject({
-      namespace: 'numaflow-soak',
+      namespace: NAMESPACE[stack],
       pipelineName: 'batch-map-soak',
       bufferServiceName: 'soak-isb',
       bufferReplicas: 3,
@@ -111,10 +107,17 @@ describe('a broken stack file', () => {
     expect(run.registered).toEqual([]);
   });
 
-  test('refuses a deployment setting of the wrong type, naming the key', async () => {
-    const config = { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': 'yes' };
+  test('refuses a cluster-wide install in a variant, naming the platform stack as its owner', async () => {
+    const config = { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': true };
     const run = await runStack('soak', config);
-    expect(run.error?.message).toMatch(/numaflow-soak:installNumaflow: expected boolean/);
+    expect(run.error?.message).toMatch(/numaflow-soak:installNumaflow: a variant stack installs nothing cluster-wide: .* the platform stack \(numaflow-soak:role: platform/);
+    expect(run.registered).toEqual([]);
+  });
+
+  test('refuses the platform stack\'s config in the variant program', async () => {
+    const run = await runStack('platform', stackFileConfig('platform'));
+    expect(run.error?.message).toMatch(/numaflow-soak:role: this is the platform stack: it holds no plan/);
+    expect(run.registered).toEqual([]);
   });
 
   test('refuses protectBuffer: "nope" as a deployment-setting error, as cdk8s synth and the commands do', async () => {
@@ -134,13 +137,6 @@ describe('a broken stack file', () => {
 });
 
 describe('deployment settings', () => {
-  test('without the installs, only the soak objects and their provider are registered', async () => {
-    const config = { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': false, 'numaflow-soak:installPrometheusOperator': false };
-    const run = await runStack('soak', config);
-    expect(run.registered.filter((r) => /ConfigFile|Release/.test(r.type))).toEqual([]);
-    expect(run.registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name)).toEqual(['kubernetes']);
-  });
-
   test('with monitoring disabled, no monitoring objects and no Prometheus operator', async () => {
     const config = stackFileConfig('soak');
     (config['numaflow-soak:plan'] as any).monitoring = { enabled: false };
@@ -156,14 +152,15 @@ describe('deployment settings', () => {
   });
 
   test('reads "false" as pulumi config set writes it', async () => {
-    const run = await runStack('soak', { ...stackFileConfig('soak'), 'numaflow-soak:installNumaflow': 'false', 'numaflow-soak:installPrometheusOperator': 'false' });
+    const run = await runStack('rightsized', { ...stackFileConfig('rightsized'), 'numaflow-soak:protectBuffer': 'false' });
     expect(run.error).toBeUndefined();
-    expect(run.registered.filter((r) => /ConfigFile|Release/.test(r.type))).toEqual([]);
+    const isb = (run.deployment!.layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-rightsized', 'soak-isb');
+    expect(await resolve(isb.apply((r) => (r as any).__protect))).toBe(false);
   });
 
   test('with protection off, the buffer service is not protected', async () => {
     const run = await runStack('rightsized', { ...stackFileConfig('rightsized'), 'numaflow-soak:protectBuffer': false });
-    const isb = (run.deployment!.layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-soak', 'soak-isb');
+    const isb = (run.deployment!.layers.buffer.getResource as AnyGetResource)('numaflow.numaproj.io/v1alpha1/InterStepBufferService', 'numaflow-rightsized', 'soak-isb');
     expect(await resolve(isb.apply((r) => (r as any).__protect))).toBeFalsy();
   });
 });
@@ -184,15 +181,15 @@ describe('the kubeconfig', () => {
   const providerKubeconfigs = (run: Awaited<ReturnType<typeof runStack>>) =>
     Object.fromEntries(run.registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => [r.name, r.inputs.kubeconfig]));
 
-  test('reaches both providers as a secret when set with --secret', async () => {
+  test('reaches the provider as a secret when set with --secret', async () => {
     const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: KUBECONFIG }, {}, [KEY]);
     expect(run.error).toBeUndefined();
-    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG), 'numaflow-install': secret(KUBECONFIG) });
+    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG) });
   });
 
-  test('reaches the providers as a secret even when set in plain text', async () => {
+  test('reaches the provider as a secret even when set in plain text', async () => {
     const run = await runStack('soak', { ...stackFileConfig('soak'), [KEY]: KUBECONFIG });
-    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG), 'numaflow-install': secret(KUBECONFIG) });
+    expect(providerKubeconfigs(run)).toEqual({ kubernetes: secret(KUBECONFIG) });
   });
 
   test('appears nowhere in plain text among the registered inputs', async () => {
@@ -250,7 +247,7 @@ describe('JetStream node count', () => {
 });
 
 describe('resource options per object', () => {
-  const settings = { installNumaflow: true, installPrometheusOperator: true, protectBuffer: true };
+  const settings = { protectBuffer: true };
   const obj = (kind: string) => ({ apiVersion: 'x', kind, metadata: { name: 'n' } });
   const deps = [] as pulumi.Resource[];
 
