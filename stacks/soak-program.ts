@@ -139,8 +139,8 @@ function quotaOutput(q: ReturnType<typeof quotaAmounts>): Record<string, string 
 /** The Pipeline's metadata.creationTimestamp, as the API server set it. */
 function pipelineCreated(layer: k8s.yaml.ConfigGroup, namespace: string, name: string): pulumi.Output<string | undefined> {
   // ConfigGroup.getResource is typed for built-in kinds only; a custom resource uses the same lookup.
-  const get = layer.getResource as unknown as (gvk: string, namespace: string, name: string) => pulumi.Output<k8s.apiextensions.CustomResource>;
-  return get('numaflow.numaproj.io/v1alpha1/Pipeline', namespace, name).apply((r) => r.metadata.creationTimestamp);
+  const group = layer as unknown as { getResource(gvk: string, namespace: string, name: string): pulumi.Output<k8s.apiextensions.CustomResource> };
+  return group.getResource('numaflow.numaproj.io/v1alpha1/Pipeline', namespace, name).apply((r) => r.metadata.creationTimestamp);
 }
 
 /** Where the soak's Prometheus answers: in the cluster, and through a port-forward for `verdict` and `recommend`. */

@@ -15,8 +15,19 @@ export interface Registered {
   readonly custom: boolean;
 }
 
+/** The options a resource was registered with, as the engine receives them. */
+export interface RegisteredOptions {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+}
+
+/** The creationTimestamp the mocked API server gives every Pipeline. */
+export const PIPELINE_CREATED = '2026-01-05T10:00:00Z';
+
 export interface StackRun {
   readonly registered: Registered[];
+  /** Per `type::name`, the protect and retainOnDelete the engine was asked for. */
+  readonly options: ReadonlyMap<string, RegisteredOptions>;
   readonly outputs: Record<string, any>;
   /** The program's layers, to inspect resource options; absent when the program failed. */
   readonly deployment?: import('../../stacks/soak-program').SoakDeployment;
@@ -74,6 +85,10 @@ export async function runStack(
         if (args.type === 'pulumi:pulumi:StackReference') {
           return { id: args.name, state: { name: args.name, outputs: previousOutputs, secretOutputNames: [] } };
         }
+        // The API server sets metadata.creationTimestamp; the program exports the Pipeline's.
+        if (args.type.endsWith(':Pipeline')) {
+          return { id: `${args.name}-id`, state: { ...args.inputs, metadata: { ...args.inputs.metadata, creationTimestamp: PIPELINE_CREATED } } };
+        }
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => args.inputs,
@@ -83,13 +98,21 @@ export async function runStack(
     false,
     'organization',
   );
+  // What the engine is asked for, options included (the mocks hand newResource no options).
+  const options = new Map<string, RegisteredOptions>();
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    options.set(`${req.getType()}::${req.getName()}`, { protect: req.getProtect() === true, retainOnDelete: req.getRetainondelete() === true });
+    return registerResource(req, callback);
+  };
   const { deploySoak } = await import('../../stacks/soak-program');
   try {
     const deployment = await deploySoak(stack);
     await settle(registered);
-    return { registered, outputs: deployment.outputs, deployment };
+    return { registered, options, outputs: deployment.outputs, deployment };
   } catch (error) {
     await settle(registered);
-    return { registered, outputs: {}, error: error as Error };
+    return { registered, options, outputs: {}, error: error as Error };
   }
 }
