@@ -1,7 +1,7 @@
 /**
  * A machine in a folder, for running scripts/ensure-test-tools.ts the way `npm test`, .ci/run
  * and the workflow run it: a `bin` folder that is the whole PATH, holding stand-ins for the
- * tools (shell scripts that print a version line), for `apt-get` (logs its calls and
+ * tools (shell scripts that print a version line), for a passwordless `sudo`, for `apt-get` (logs its calls and
  * "installs" a package by writing its stand-ins) and for `npx` (runs tsx for real, logs and
  * fakes `playwright-core install chromium`), and an os-release file that says the distribution.
  */
@@ -66,6 +66,8 @@ export function fakeMachine(dir: string, distro: keyof typeof OS_RELEASE): FakeM
     path.join(bin, 'apt-get'),
     `#!/bin/sh\necho "apt-get $*" >> ${sh(log)}\n[ "$1" = install ] || exit 0\nshift\nfor p in "$@"; do\n  case $p in\n${installs}\n    -y) ;;\n    *) echo "E: Unable to locate package $p" >&2; exit 100 ;;\n  esac\ndone\n`,
   );
+  // sudo (used when the tests do not run as root): passwordless, runs the rest.
+  writeExecutable(path.join(bin, 'sudo'), '#!/bin/sh\n[ "$1" = -n ] && shift\n[ "$1" = true ] && exit 0\nexec "$@"\n');
   // npx: tsx runs for real (the script itself); playwright-core install is logged and faked
   // by writing a Chromium stand-in where playwright-core looks for its own download.
   const [playwrightChrome] = playwrightChromium({ ...process.env, PLAYWRIGHT_BROWSERS_PATH: browsers });
