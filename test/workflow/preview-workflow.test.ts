@@ -119,6 +119,7 @@ describe('structure', () => {
       'package-lock.json',
       'policy/**',
       '.github/workflows/preview.yml',
+      '.github/scripts/**',
     ]);
   });
 
@@ -484,75 +485,21 @@ function writeReports(files: Record<string, string>): void {
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(tmp, 'reports', name), content);
 }
 
-const STATUS = ['soak\t2\tsoak: base → head', 'rightsized\t3\trightsized: base → head', 'soak-vs-rightsized\t2\tsoak → rightsized (head)', ''].join('\n');
-const ASSEMBLE_ENV = {
-  BASE_SHA: 'a'.repeat(40),
-  HEAD_SHA: 'c'.repeat(40),
-  CODE_CHANGED: 'false',
-  BASE_SYNTH: 'success',
-  ARTIFACT_URL: 'https://github.com/acme/numaflow-soak/actions/runs/1/artifacts/2',
-  RUN_URL: 'https://github.com/acme/numaflow-soak/actions/runs/1',
-};
-
 describe('assembling the comment', () => {
-  const assemble = () => step('diff', 'comment-body');
-  const body = () => fs.readFileSync(path.join(tmp, 'reports/comment.md'), 'utf8');
-
-  it('starts with the marker, summarizes each comparison, then gives each report', () => {
-    writeReports({
-      'status.tsv': STATUS,
-      'report-soak.md': '#### soak report',
-      'report-soak.json': '{"risks":[]}',
-      'report-rightsized.md': '#### rightsized report',
-      'report-rightsized.json': '{"risks":[{"severity":"critical"},{"severity":"warning"},{"severity":"warning"}]}',
-      'report-soak-vs-rightsized.md': '#### variants report',
-      'report-soak-vs-rightsized.json': '{"risks":[]}',
-      'manifests.name-status': 'M\tdist/base/soak/07-pipeline-batch-map-soak.k8s.yaml\nA\tdist/head/rightsized/12-x.k8s.yaml\n',
-    });
-    const summary = path.join(tmp, 'summary.md');
-    const r = runScript(assemble(), { ...ASSEMBLE_ENV, GITHUB_STEP_SUMMARY: summary });
-    const text = body();
-    expect(text.startsWith(`${MARKER}\n`)).toBe(true);
-    expect(text).toContain(`Base \`aaaaaaa\` → head \`ccccccc\``);
-    expect(text).toContain('| soak: base → head | changes | none |');
-    expect(text).toContain('| rightsized: base → head | **changes with risk flags** | 1 critical, 2 warnings |');
-    expect(text).toContain('2 files differ');
-    expect(text).toContain('| M | `soak/07-pipeline-batch-map-soak.k8s.yaml` |');
-    expect(text).toContain('### soak: base → head\n\n#### soak report');
-    expect(text).toContain('<details><summary>soak → rightsized (head)</summary>\n\n#### variants report\n\n</details>');
-    expect(text).toContain(`[the artifact](${ASSEMBLE_ENV.ARTIFACT_URL})`);
-    expect(text).toContain(`npx numaflow-soak diff --stack soak --base-ref ${ASSEMBLE_ENV.BASE_SHA}`);
-    expect(text).not.toContain('changes code');
-    expect(fs.readFileSync(summary, 'utf8')).toBe(text);
-    expect(r.outputs).toEqual({ length: String(text.length), truncated: 'false' });
+  it('runs .github/scripts/comment.ts, which the comment tests cover, with the inputs it reads', () => {
+    const assemble = step('diff', 'comment-body');
+    expect(assemble.uses).toBeUndefined();
+    expect(assemble.run?.trim()).toBe('npx --no-install tsx .github/scripts/comment.ts');
+    expect(fs.existsSync(path.join(ROOT, '.github/scripts/comment.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(ROOT, 'test/workflow/comment.test.ts'))).toBe(true);
+    expect(Object.keys(assemble.env ?? {}).sort()).toEqual(['ARTIFACT_URL', 'BASE_SHA', 'BASE_SYNTH', 'CODE_CHANGED', 'HEAD_SHA', 'RUN_URL']);
+    // The script reads exactly these variables (and the runner's GITHUB_OUTPUT, GITHUB_STEP_SUMMARY).
+    const script = fs.readFileSync(path.join(ROOT, '.github/scripts/comment.ts'), 'utf8');
+    for (const name of Object.keys(assemble.env ?? {})) expect(script).toContain(`readonly ${name}?: string;`);
   });
 
-  it('shows the error of a failed comparison and says when code changed or the base did not build', () => {
-    writeReports({
-      'status.tsv': 'soak\t1\tsoak: base → head\n',
-      'report-soak.stderr': 'invalid plan in stacks/Pulumi.soak.yaml (1 error):\n  - numaflow-soak:plan.namespace: required\n',
-    });
-    runScript(assemble(), { ...ASSEMBLE_ENV, CODE_CHANGED: 'true', BASE_SYNTH: 'failure' });
-    const text = body();
-    expect(text).toContain('| soak: base → head | **error** (exit 1) | - |');
-    expect(text).toContain('`numaflow-soak diff` failed (exit 1):\n\n```\ninvalid plan in stacks/Pulumi.soak.yaml (1 error):');
-    expect(text).toContain('This pull request changes code');
-    expect(text).toContain('The base could not be synthesized with its own code');
-  });
-
-  it('keeps the comment under 65,000 characters, closing what it cuts and pointing to the artifact', () => {
-    const huge = ['#### soak report', '<details><summary>objects</summary>', '', '```diff', ...Array.from({ length: 4000 }, (_, i) => `- line ${i} ${'x'.repeat(40)}`)].join('\n');
-    writeReports({ 'status.tsv': STATUS, 'report-soak.md': huge, 'report-rightsized.md': 'small', 'report-soak-vs-rightsized.md': 'small' });
-    const r = runScript(assemble(), ASSEMBLE_ENV);
-    const text = body();
-    expect(huge.length).toBeGreaterThan(150_000);
-    expect(text.length).toBeLessThanOrEqual(65_000);
-    expect(text.startsWith(MARKER)).toBe(true);
-    expect(text).toContain('**Truncated** to stay under GitHub\'s comment size limit; left out: rightsized: base → head, soak → rightsized (head)');
-    expect(text).toContain(`[the artifact](${ASSEMBLE_ENV.ARTIFACT_URL})`);
-    expect((text.match(/^\s*```/gm) ?? []).length % 2).toBe(0);
-    expect((text.match(/<details\b/g) ?? []).length).toBe((text.match(/<\/details>/g) ?? []).length);
-    expect(r.outputs.truncated).toBe('true');
+  it('pastes no tool output into the workflow file itself', () => {
+    for (const s of workflow.jobs.diff.steps) expect(String(s.with?.script ?? '')).not.toMatch(/stderr/);
   });
 });
 
