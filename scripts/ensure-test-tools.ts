@@ -26,6 +26,7 @@ import {
   onPath,
   planCommands,
   SYSTEM_TOOLS,
+  type Distro,
   type InstallPlan,
   type ToolStatus,
 } from './system-tools';
@@ -64,11 +65,19 @@ function run(argv: readonly string[]): boolean {
   return false;
 }
 
-function carryOut(plan: InstallPlan): boolean {
+/** Whether the archive (as of the last `apt-get update`) has a package of that name. */
+function hasPackage(name: string): boolean {
+  if (!onPath('apt-cache', env)) return false;
+  return spawnSync('apt-cache', ['show', '--no-all-versions', name], { env, stdio: 'ignore' }).status === 0;
+}
+
+/** Carries out the plan; the packages are chosen again once the package lists are fresh. */
+function carryOut(problems: readonly ToolStatus[], distro: Distro, plan: InstallPlan): boolean {
   const sudo = isRoot ? [] : ['sudo', '-n'];
   if (plan.apt.length > 0) {
     if (!run([...sudo, 'apt-get', 'update'])) return false;
-    if (!run([...sudo, 'apt-get', 'install', '-y', ...plan.apt])) return false;
+    const fresh = installPlan(problems, distro, hasPackage);
+    if (!run([...sudo, 'apt-get', 'install', '-y', ...fresh.apt])) return false;
   }
   return plan.commands.every((c) => run(c));
 }
@@ -86,7 +95,7 @@ function main(): number {
     return 0;
   }
   const distro = distroOf(readOsRelease());
-  const plan = installPlan(problems, distro);
+  const plan = installPlan(problems, distro, hasPackage);
   listProblems(problems);
   const commands = planCommands(plan, !isRoot);
   if (plan.manual.length > 0) {
@@ -101,7 +110,7 @@ function main(): number {
     return 1;
   }
   say(`Installing them (set NUMAFLOW_SOAK_NO_INSTALL=1 to be asked instead): ${commands.join('; ')}`);
-  if (!carryOut(plan)) return 1;
+  if (!carryOut(problems, distro, plan)) return 1;
   const after = SYSTEM_TOOLS.map((t) => findTool(t, env));
   const left = after.filter((s) => s.state !== 'ok');
   if (left.length > 0) {

@@ -14,8 +14,11 @@ import * as path from 'node:path';
 /** The distributions the tools can be installed on; anything else is set up by hand. */
 export type Distro = 'debian' | 'ubuntu' | 'other';
 
-/** How a missing tool is installed: a package of the distribution's archive, or a command. */
-export type InstallMethod = { readonly apt: string } | { readonly command: readonly string[] };
+/**
+ * How a missing tool is installed: a package of the distribution's archive (`apt`, or
+ * `orElse` where the archive has no package of that name), or a command.
+ */
+export type InstallMethod = { readonly apt: string; readonly orElse?: string } | { readonly command: readonly string[] };
 
 export interface SystemTool {
   /** The name the messages use. */
@@ -85,7 +88,9 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     minVersion: PROMETHEUS_MIN,
     minVersionReason: PROMETHEUS_REASON,
     usedBy: 'backfilling the test Prometheus, promtool check/test rules on the alerts and the dashboard, the dataset test',
-    install: { debian: { apt: 'prometheus' }, ubuntu: { apt: 'prometheus' } },
+    // Debian 12 and Ubuntu 24.04 ship promtool in `prometheus`; later releases (Ubuntu 25.10,
+    // 26.04: packages.ubuntu.com/resolute/promtool) in a package of its own.
+    install: { debian: { apt: 'promtool', orElse: 'prometheus' }, ubuntu: { apt: 'promtool', orElse: 'prometheus' } },
   },
   {
     name: 'chromium',
@@ -256,8 +261,11 @@ export interface InstallPlan {
   readonly manual: readonly ToolStatus[];
 }
 
-/** What to install on `distro` for the tools that are not ok. */
-export function installPlan(problems: readonly ToolStatus[], distro: Distro): InstallPlan {
+/**
+ * What to install on `distro` for the tools that are not ok. `hasPackage` says whether the
+ * archive has a package of that name (`apt-cache show`); without it, `orElse` is taken.
+ */
+export function installPlan(problems: readonly ToolStatus[], distro: Distro, hasPackage: (name: string) => boolean = () => false): InstallPlan {
   const apt: string[] = [];
   const commands: Array<readonly string[]> = [];
   const manual: ToolStatus[] = [];
@@ -269,7 +277,8 @@ export function installPlan(problems: readonly ToolStatus[], distro: Distro): In
     }
     const method = p.tool.install[distro];
     if ('apt' in method) {
-      if (!apt.includes(method.apt)) apt.push(method.apt);
+      const name = method.orElse === undefined || hasPackage(method.apt) ? method.apt : method.orElse;
+      if (!apt.includes(name)) apt.push(name);
     } else if (!commands.some((c) => c.join(' ') === method.command.join(' '))) {
       commands.push(method.command);
     }

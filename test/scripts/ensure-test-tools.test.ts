@@ -106,11 +106,15 @@ describe('finding a tool', () => {
 describe('what to install', () => {
   const missing = (...names: string[]): ToolStatus[] => names.map((n) => ({ tool: tool(n), state: 'missing' as const }));
 
-  it('installs the Debian packages, prometheus once for both of its commands', () => {
-    const plan = installPlan(missing('prometheus', 'promtool', 'chromium', 'openssl', 'git'), 'debian');
+  it('installs the Debian packages, prometheus once for both of its commands where the archive has no promtool package', () => {
+    const plan = installPlan(missing('prometheus', 'promtool', 'chromium', 'openssl', 'git'), 'debian', (name) => name !== 'promtool');
     expect(plan).toEqual({ apt: ['prometheus', 'chromium', 'openssl', 'git'], commands: [], manual: [] });
     expect(planCommands(plan, false)).toEqual(['apt-get update && apt-get install -y prometheus chromium openssl git']);
     expect(planCommands(plan, true)).toEqual(['sudo apt-get update && sudo apt-get install -y prometheus chromium openssl git']);
+  });
+
+  it('takes the promtool package where the archive has one', () => {
+    expect(installPlan(missing('prometheus', 'promtool'), 'debian', () => true).apt).toEqual(['prometheus', 'promtool']);
   });
 
   it('on Ubuntu installs Playwright\'s Chromium instead of the snap-only chromium package', () => {
@@ -175,6 +179,14 @@ describe('scripts/ensure-test-tools.ts', () => {
     expect(m.calls()).toEqual(['apt-get update', 'apt-get install -y prometheus chromium git']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/test tools: prometheus 2\.45\.3 .*promtool 2\.45\.3 .*chromium 150\.0\.7871 .*openssl 3\.0\.13 .*git 2\.43\.0/);
+  });
+
+  it('where promtool has a package of its own (Ubuntu 25.10 and later), installs it beside prometheus', () => {
+    const m = fakeMachine(tmp, 'ubuntu', { promtoolPackage: true });
+    for (const name of ['chromium', 'openssl', 'git']) m.tool(name);
+    const r = runEnsure(m.env());
+    expect(m.calls()).toEqual(['apt-get update', 'apt-get install -y prometheus promtool']);
+    expect(r.status).toBe(0);
   });
 
   it('fails when the install fails, naming the command', () => {

@@ -22,8 +22,14 @@ export const VERSION_LINES: Record<string, string> = {
   git: 'git version 2.43.0',
 };
 
-/** The commands each apt package brings. */
-const PACKAGE_COMMANDS: Record<string, string[]> = { prometheus: ['prometheus', 'promtool'], chromium: ['chromium'], openssl: ['openssl'], git: ['git'] };
+/**
+ * The commands each apt package brings: Debian 12's and Ubuntu 24.04's archives, or, with
+ * `promtoolPackage`, later ones that ship promtool in a package of its own.
+ */
+function packageCommands(promtoolPackage: boolean): Record<string, string[]> {
+  const base = { chromium: ['chromium'], openssl: ['openssl'], git: ['git'] };
+  return promtoolPackage ? { ...base, prometheus: ['prometheus'], promtool: ['promtool'] } : { ...base, prometheus: ['prometheus', 'promtool'] };
+}
 
 export const OS_RELEASE = {
   debian: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
@@ -48,7 +54,7 @@ function writeExecutable(file: string, body: string): void {
   fs.writeFileSync(file, body, { mode: 0o755 });
 }
 
-export function fakeMachine(dir: string, distro: keyof typeof OS_RELEASE): FakeMachine {
+export function fakeMachine(dir: string, distro: keyof typeof OS_RELEASE, options: { promtoolPackage?: boolean } = {}): FakeMachine {
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin, { recursive: true });
   const log = path.join(dir, 'calls.log');
@@ -59,12 +65,18 @@ export function fakeMachine(dir: string, distro: keyof typeof OS_RELEASE): FakeM
 
   const toolScript = (line: string, code = 0) => `#!/bin/sh\necho ${sh(line)}\nexit ${code}\n`;
   // apt-get: logs, and for `install` writes each package's commands into bin.
-  const installs = Object.entries(PACKAGE_COMMANDS)
+  const packages = packageCommands(options.promtoolPackage ?? false);
+  const installs = Object.entries(packages)
     .map(([pkg, commands]) => `    ${pkg}) ${commands.map((c) => `printf '%s\\n' ${sh(toolScript(VERSION_LINES[c]))} > ${sh(path.join(bin, c))}; /bin/chmod 755 ${sh(path.join(bin, c))}`).join('; ')} ;;`)
     .join('\n');
   writeExecutable(
     path.join(bin, 'apt-get'),
     `#!/bin/sh\necho "apt-get $*" >> ${sh(log)}\n[ "$1" = install ] || exit 0\nshift\nfor p in "$@"; do\n  case $p in\n${installs}\n    -y) ;;\n    *) echo "E: Unable to locate package $p" >&2; exit 100 ;;\n  esac\ndone\n`,
+  );
+  // apt-cache show: knows the archive's packages.
+  writeExecutable(
+    path.join(bin, 'apt-cache'),
+    `#!/bin/sh\nfor p in "$@"; do case $p in -*|show) ;; ${Object.keys(packages).join('|')}) exit 0 ;; *) exit 100 ;; esac; done\nexit 100\n`,
   );
   // sudo (used when the tests do not run as root): passwordless, runs the rest.
   writeExecutable(path.join(bin, 'sudo'), '#!/bin/sh\n[ "$1" = -n ] && shift\n[ "$1" = true ] && exit 0\nexec "$@"\n');
