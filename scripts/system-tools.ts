@@ -66,7 +66,15 @@ export function playwrightChromium(env: NodeJS.ProcessEnv): string[] {
   return r.status === 0 && r.stdout ? [r.stdout] : [];
 }
 
-/** The Debian/Ubuntu package `prometheus` ships both `prometheus` and `promtool`. */
+/**
+ * prometheus and promtool: 2.42.0 is the oldest the suite has run with (Debian 12). What the
+ * tests use needs at least 2.26: last_over_time and clamp (promql/functions.go, from v2.26.0)
+ * and --web.config.file (cmd/prometheus/main.go through exporter-toolkit, from v2.24.0).
+ * Ubuntu 24.04 ships 2.45.3 (packages.ubuntu.com/noble/prometheus, 2.45.3+ds-2ubuntu0.3);
+ * 2.43 to 2.45 change nothing the tests read (CHANGELOG.md of v2.45.3: the promtool messages
+ * the alert tests match, "could not parse expression" in model/rulefmt/rulefmt.go and
+ * "alertname: " in cmd/promtool/unittest.go, are the same in v2.42.0 and v2.45.3).
+ */
 const PROMETHEUS_MIN = '2.42.0';
 const PROMETHEUS_REASON =
   'the oldest the suite has run with (Debian 12); it needs last_over_time and clamp (2.26) and --web.config.file TLS (2.24); Ubuntu 24.04 ships 2.45.3';
@@ -113,6 +121,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     commands: ['openssl'],
     versionArgs: ['version'],
     minVersion: '1.1.1',
+    // openssl.org/docs/man1.1.1/man1/req.html documents -addext; 1.1.0's req has none.
     minVersionReason: '`openssl req -addext`, which the certificate tests use, came with 1.1.1',
     usedBy: 'the certificates of test/cli/secured-prometheus.test.ts and test/cli/prometheus-options.test.ts',
     install: { debian: { apt: 'openssl' }, ubuntu: { apt: 'openssl' } },
@@ -122,6 +131,7 @@ export const SYSTEM_TOOLS: readonly SystemTool[] = [
     commands: ['git'],
     versionArgs: ['--version'],
     minVersion: '2.28.0',
+    // init.defaultBranch: Documentation/RelNotes/2.28.0.txt of git.
     minVersionReason: 'the revision tests name their branch with init.defaultBranch (2.28)',
     usedBy: 'the git-revision diffs (src/diff/revision.ts, test/cli/diff-command.test.ts)',
     install: { debian: { apt: 'git' }, ubuntu: { apt: 'git' } },
