@@ -21,7 +21,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { NUMAFLOW_INSTALL_URL, PROMETHEUS_STACK_CHART, type PlatformSettings } from '../src/plan/deployment';
-import { parsePlatformConfig } from '../src/plan/load';
+import { listVariants, loadStackFile, parsePlatformConfig, stackFile } from '../src/plan/load';
+import type { SoakPlan } from '../src/plan/schema';
+import { prometheusService, prometheusSizing, prometheusStackValues } from '../src/monitoring/prometheus-stack-values';
 import { MONITORING_NAMESPACE, NUMAFLOW_SYSTEM_NAMESPACE, providerArgs } from './soak-program';
 
 /** The Pulumi type of a CustomResourceDefinition (pulumi-kubernetes). */
@@ -36,6 +38,18 @@ export const CRD_TYPE = 'kubernetes:apiextensions.k8s.io/v1:CustomResourceDefini
 export function retainCrds(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
   if (args.type !== CRD_TYPE) return undefined;
   return { props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) };
+}
+
+/** The plans of every variant in stacks/: the Prometheus is sized for all of them. */
+export function variantPlans(): SoakPlan[] {
+  return listVariants().map((variant) => loadStackFile(stackFile(variant)).plan);
+}
+
+/** Where the Prometheus answers, and what it keeps. */
+function prometheusOutputs(): Record<string, string> {
+  const service = prometheusService(MONITORING_NAMESPACE);
+  const sizing = prometheusSizing(variantPlans());
+  return { prometheusUrl: service.url, portForward: service.portForward, retention: sizing.retention.toSpanString(), volume: sizing.volume.toString() };
 }
 
 /** What the platform program built. */
@@ -77,16 +91,9 @@ export async function deployPlatform(stack: string): Promise<PlatformDeployment>
         repositoryOpts: { repo: PROMETHEUS_STACK_CHART.repo },
         namespace: MONITORING_NAMESPACE,
         createNamespace: true,
-        // Select monitors and rules in every namespace, whatever their labels.
-        values: {
-          prometheus: {
-            prometheusSpec: {
-              podMonitorSelectorNilUsesHelmValues: false,
-              ruleSelectorNilUsesHelmValues: false,
-              serviceMonitorSelectorNilUsesHelmValues: false,
-            },
-          },
-        },
+        // Monitors and rules selected in every namespace, and a Prometheus that keeps the
+        // longest soak of the variants in stacks/ (retention, volume: prometheus-stack-values.ts).
+        values: prometheusStackValues(variantPlans()),
       },
       { provider },
     );
@@ -94,7 +101,7 @@ export async function deployPlatform(stack: string): Promise<PlatformDeployment>
   return {
     outputs: {
       numaflow: settings.installNumaflow ? { namespace: NUMAFLOW_SYSTEM_NAMESPACE, manifest: NUMAFLOW_INSTALL_URL } : null,
-      prometheusStack: settings.installPrometheusOperator ? { namespace: MONITORING_NAMESPACE, chart: PROMETHEUS_STACK_CHART.chart, version: PROMETHEUS_STACK_CHART.version } : null,
+      prometheusStack: settings.installPrometheusOperator ? { namespace: MONITORING_NAMESPACE, chart: PROMETHEUS_STACK_CHART.chart, version: PROMETHEUS_STACK_CHART.version, ...prometheusOutputs() } : null,
     },
     ...(numaflow ? { numaflow } : {}),
     ...(prometheus ? { prometheus } : {}),
