@@ -129,4 +129,13 @@ describe('teardown', () => {
     expect(first('resourcequota')).toBeLessThan(first('namespace'));
     expect(reversed[reversed.length - 1]).toMatch(/^0*1-namespace-/);
   });
+
+  test.each(['soak', 'rightsized'])('kubectl resize: in the %s files, exactly one matches *-resourcequota-*, the file the README applies after the rollout', (variant) => {
+    const chart = buildApp({ variants: [variant], warn: () => undefined }).charts[0];
+    const files = chartFiles(chart);
+    const quota = files.filter((f) => /-resourcequota-/.test(f.file));
+    expect(quota).toHaveLength(1);
+    expect(quota[0].content).toMatch(/^kind: ResourceQuota$/m);
+    expect(files.filter((f) => /^kind: ResourceQuota$/m.test(f.content))).toHaveLength(1);
+  });
 });
