@@ -2,13 +2,16 @@
  * The kube-prometheus-stack values (src/monitoring/prometheus-stack-values.ts): a Prometheus
  * that keeps the whole soak, on a volume sized from the stated estimate.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
 import { podGroups } from '../../src/capacity/pods';
 import { estimateNodes } from '../../src/capacity/nodes';
 import { prometheusService, prometheusSizing, prometheusStackValues, PROMETHEUS_SIZING } from '../../src/monitoring/prometheus-stack-values';
 import { parsePlan } from '../../src/plan/load';
 import { Duration } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
-import { loadVariant } from '../support/synth';
+import { loadVariant, ROOT } from '../support/synth';
 
 const soak = loadVariant('soak');
 const rightsized = loadVariant('rightsized');
@@ -86,19 +89,19 @@ describe('the estimate follows the plan', () => {
 
 describe('monitoring.soakDuration in a plan', () => {
   const raw = (soakDuration: unknown) => {
-    const plan = JSON.parse(JSON.stringify(require('yaml').parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '../../stacks/Pulumi.soak.yaml'), 'utf8')).config['numaflow-soak:plan']));
+    const plan = parse(fs.readFileSync(path.join(ROOT, 'stacks', 'Pulumi.soak.yaml'), 'utf8')).config['numaflow-soak:plan'];
     plan.monitoring = { ...(plan.monitoring ?? {}), soakDuration };
     return plan;
   };
 
   test('takes days, hours and minutes', () => {
-    expect(parsePlan(raw('1d12h'), 'test').plan.monitoring.soakDuration.seconds).toBe(36 * 3600);
+    expect(parsePlan(raw('1d12h'), 'test', undefined, 'soak').plan.monitoring.soakDuration.seconds).toBe(36 * 3600);
   });
 
   test('refuses Go-only units, a bare number and anything under an hour, naming the key', () => {
-    expect(() => parsePlan(raw('5 days'), 'test')).toThrow(/monitoring\.soakDuration: expected a duration such as 5d, 36h or 1d12h, got string "5 days"/);
-    expect(() => parsePlan(raw(5), 'test')).toThrow(/monitoring\.soakDuration: expected a duration such as 5d, 36h or 1d12h, got number 5/);
-    expect(() => parsePlan(raw('30m'), 'test')).toThrow(/monitoring\.soakDuration: a soak must run at least 1h/);
+    expect(() => parsePlan(raw('5 days'), 'test', undefined, 'soak')).toThrow(/monitoring\.soakDuration: expected a duration such as 5d, 36h or 1d12h, got string "5 days"/);
+    expect(() => parsePlan(raw(5), 'test', undefined, 'soak')).toThrow(/monitoring\.soakDuration: expected a duration such as 5d, 36h or 1d12h, got number 5/);
+    expect(() => parsePlan(raw('30m'), 'test', undefined, 'soak')).toThrow(/monitoring\.soakDuration: a soak must run at least 1h/);
   });
 });
 
