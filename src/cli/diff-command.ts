@@ -81,6 +81,7 @@ export function modeArgs(mode: DiffMode): string[] {
 export function buildSides(mode: DiffMode, root: string): { before: BuiltSide; after: BuiltSide; afterVariant: string; identity?: SideIdentity } {
   if (mode.kind === 'variants') {
     const after = sideFromWorkingTree(mode.after, root);
+    if (mode.before === mode.after) return { before: sideFromWorkingTree(mode.before, root), after, afterVariant: mode.after };
     const { before, identity } = sideBySide(sideFromWorkingTree(mode.before, root), after);
     return { before, after, afterVariant: mode.after, identity };
   }

@@ -88,18 +88,15 @@ describe('risk flags', () => {
     expect((await run('--root', root)).code).toBe(2);
   });
 
-  it('flags protection turned off and a target-cluster change critical, an install change as a warning; exits 3 with --fail-on-risk', async () => {
+  it('flags protection turned off and a target-cluster change critical; exits 3 with --fail-on-risk', async () => {
     const root = tempProject();
     editStack(root, 'rightsized', 'numaflow-soak:protectBuffer: true', 'numaflow-soak:protectBuffer: false\n  numaflow-soak:context: other-cluster');
-    editStack(root, 'rightsized', 'numaflow-soak:installNumaflow: true', 'numaflow-soak:installNumaflow: "false"');
     const failing = await run('--root', root, '--fail-on-risk');
     expect(failing.code).toBe(3);
     expect(failing.stdout).toContain('- 🛑 **critical** `buffer-protection-off`: numaflow-soak:protectBuffer is turned off');
     expect(failing.stdout).toContain('- 🛑 **critical** `target-cluster-changed`: the target cluster changes (context (current) → other-cluster)');
-    expect(failing.stdout).toContain('`install-changed`: numaflow-soak:installNumaflow is turned off');
     const json = JSON.parse((await run('--root', root, '--format', 'json')).stdout) as { risks: { code: string; severity: string }[] };
     expect(json.risks.filter((r) => r.severity === 'critical').map((r) => r.code)).toEqual(expect.arrayContaining(['buffer-protection-off', 'target-cluster-changed']));
-    expect(json.risks.map((r) => r.code)).toContain('install-changed');
   });
 
   it('flags a resize beyond --resize-factor (default 250: the real resize is not flagged), and refuses a factor of 1 or less', async () => {

@@ -20,7 +20,8 @@ describe('numaflow-soak report', () => {
     for (const variant of ['soak', 'rightsized']) {
       const files = fs.readdirSync(path.join(outdir, variant));
       expect(files).toHaveLength(13);
-      expect(files[0]).toBe('01-namespace-numaflow-soak.k8s.yaml');
+      // Each variant in its own namespace, numaflow-<stack>.
+      expect(files[0]).toBe(`01-namespace-numaflow-${variant}.k8s.yaml`);
     }
   });
 
