@@ -12,7 +12,7 @@
  *   (pkg/reconciler/vertex/controller.go `orchestratePods`): on a new pod-spec hash it takes
  *   the next `ceil(maxUnavailable × desired replicas)` replicas (`GetScaledValueFromIntOrPercent`
  *   rounding up; maxUnavailable defaults to 25%, pkg/apis/numaflow/v1alpha1/update_strategy.go
- *   `GetMaxUnavailable`), creates their new pods first and deletes the old ones of that batch
+ *   `GetMaxUnavailable`; the plan's `pipeline.maxUnavailable` sets it), creates their new pods first and deletes the old ones of that batch
  *   only after (`orchestratePodsFromTo`: the create loop, then the delete loop); pods above
  *   the new replica count are deleted before (`cleanUpPodsFromTo`). It moves to the next batch
  *   when the new pods are ready, ignoring terminating ones (`findExistingPods`), so a batch's
@@ -33,8 +33,30 @@ import { Bytes, Cpu } from '../plan/quantity';
 import type { Amounts, PodGroup } from './pods';
 import type { Workload } from '../plan/containers';
 
-/** Numaflow v1.8.3's default `updateStrategy.rollingUpdate.maxUnavailable` for vertices, as a fraction. */
-export const VERTEX_MAX_UNAVAILABLE = 0.25;
+/** Numaflow v1.8.3's default `updateStrategy.rollingUpdate.maxUnavailable` for vertices (the plan's `pipeline.maxUnavailable` default too). */
+export const VERTEX_MAX_UNAVAILABLE = '25%';
+
+/** A vertex's `maxUnavailable`: a whole number of pods or a percentage such as `25%`. */
+export type MaxUnavailable = number | string;
+
+/**
+ * How many of a vertex's replicas Numaflow replaces at once: `GetScaledValueFromIntOrPercent`
+ * with rounding up (pkg/reconciler/vertex/controller.go), at most the replica count.
+ */
+export function vertexBatch(maxUnavailable: MaxUnavailable, replicas: number): number {
+  const percent = typeof maxUnavailable === 'string' ? /^(\d+)%$/.exec(maxUnavailable) : null;
+  if (typeof maxUnavailable === 'string' && percent === null) throw new Error(`maxUnavailable: expected a whole number or a percentage such as 25%, got ${JSON.stringify(maxUnavailable)}`);
+  const batch = percent !== null ? Math.ceil((Number(percent[1]) * replicas) / 100) : (maxUnavailable as number);
+  return Math.max(1, Math.min(batch, replicas));
+}
+
+/** How the rollout goes. */
+export interface RolloutOptions {
+  /** The vertices' `updateStrategy.rollingUpdate.maxUnavailable` after the change. @default '25%' */
+  readonly maxUnavailable?: MaxUnavailable;
+  /** Delays a workload's start by that many steps, to try other interleavings. @default none */
+  readonly offsets?: Readonly<Partial<Record<Workload, number>>>;
+}
 
 /** What quota admission counts: pods, and requests and limits of CPU and memory. */
 export interface Usage {
@@ -122,8 +144,8 @@ export function usageOf(u: Usage, resource: UsageResource): number {
 }
 
 /** The moments of one vertex's rollout (Numaflow's own batches of 25%). */
-function vertexStates(oldCount: number, newCount: number): GroupState[] {
-  const batch = Math.max(1, Math.ceil(VERTEX_MAX_UNAVAILABLE * newCount));
+function vertexStates(oldCount: number, newCount: number, maxUnavailable: MaxUnavailable): GroupState[] {
+  const batch = vertexBatch(maxUnavailable, newCount);
   const kept = Math.min(oldCount, newCount);
   const states: GroupState[] = [{ old: oldCount, new: 0, creates: false }];
   for (let from = 0; from < newCount; from += batch) {
@@ -164,10 +186,10 @@ function statefulSetStates(oldCount: number, newCount: number): GroupState[] {
   return states;
 }
 
-function statesOf(workload: Workload, oldCount: number, newCount: number): GroupState[] {
+function statesOf(workload: Workload, oldCount: number, newCount: number, maxUnavailable: MaxUnavailable): GroupState[] {
   if (workload === 'daemon') return deploymentStates(oldCount, newCount);
   if (workload === 'buffer') return statefulSetStates(oldCount, newCount);
-  return vertexStates(oldCount, newCount);
+  return vertexStates(oldCount, newCount, maxUnavailable);
 }
 
 interface GroupRollout {
@@ -177,7 +199,7 @@ interface GroupRollout {
 }
 
 /** Pairs the pods before and after by workload; a workload only on one side starts or ends at zero pods. */
-function groupRollouts(before: readonly PodSizes[], after: readonly PodSizes[]): GroupRollout[] {
+function groupRollouts(before: readonly PodSizes[], after: readonly PodSizes[], maxUnavailable: MaxUnavailable): GroupRollout[] {
   const workloads = [...new Set([...before, ...after].map((g) => g.workload))];
   return workloads.map((workload) => {
     const from = before.find((g) => g.workload === workload);
@@ -186,7 +208,7 @@ function groupRollouts(before: readonly PodSizes[], after: readonly PodSizes[]):
     const neu = to ?? from!;
     return {
       workload,
-      states: statesOf(workload, from?.count ?? 0, to?.count ?? 0),
+      states: statesOf(workload, from?.count ?? 0, to?.count ?? 0, maxUnavailable),
       usage: (s: GroupState) => addUsage(podsUsage(s.old, old.requests, old.limits), podsUsage(s.new, neu.requests, neu.limits)),
     };
   });
@@ -196,14 +218,10 @@ function groupRollouts(before: readonly PodSizes[], after: readonly PodSizes[]):
  * The rollout from `before` to `after` with every workload changed at once, moving in lock
  * step (each one a step at a time, the faster ones then staying at their end state): every
  * moment, with the namespace's usage. Step 0 is before the change, the last step after it.
- * `offsets` delays a workload's start by that many steps, to try other interleavings.
  */
-export function simulateRollout(
-  before: readonly PodSizes[],
-  after: readonly PodSizes[],
-  offsets: Readonly<Partial<Record<Workload, number>>> = {},
-): RolloutStep[] {
-  const groups = groupRollouts(before, after);
+export function simulateRollout(before: readonly PodSizes[], after: readonly PodSizes[], options: RolloutOptions = {}): RolloutStep[] {
+  const offsets = options.offsets ?? {};
+  const groups = groupRollouts(before, after, options.maxUnavailable ?? VERTEX_MAX_UNAVAILABLE);
   const at = (g: GroupRollout, step: number) => g.states[Math.min(Math.max(0, step - (offsets[g.workload] ?? 0)), g.states.length - 1)];
   const length = Math.max(...groups.map((g) => g.states.length + (offsets[g.workload] ?? 0)));
   const steps: RolloutStep[] = [];
@@ -223,10 +241,11 @@ export function simulateRollout(
  * The most the namespace can hold at any moment of the rollout, whatever order the
  * controllers take: each workload's own peak, added up (an upper bound of every interleaving).
  * With `before` equal to `after` it is the room a change of the pod specs alone needs (an
- * image or setting change rolls every pod the same way).
+ * image or setting change rolls every pod the same way). `maxUnavailable` is the vertices'
+ * after the change (@default '25%').
  */
-export function rolloutPeak(before: readonly PodSizes[], after: readonly PodSizes[]): Usage {
-  return groupRollouts(before, after)
+export function rolloutPeak(before: readonly PodSizes[], after: readonly PodSizes[], maxUnavailable: MaxUnavailable = VERTEX_MAX_UNAVAILABLE): Usage {
+  return groupRollouts(before, after, maxUnavailable)
     .map((g) => g.states.map(g.usage).reduce(maxUsage, EMPTY))
     .reduce(addUsage, EMPTY);
 }

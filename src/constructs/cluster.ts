@@ -38,7 +38,7 @@ export function quotaAmounts(plan: SoakPlan, rolloutFrom?: readonly PodSizes[]) 
   const factor = 1 + plan.cluster.quotaHeadroomPercent / 100;
   const totals = planTotals(plan);
   const groups = podGroups(plan);
-  const peak = rolloutPeak(rolloutFrom ?? groups, groups);
+  const peak = rolloutPeak(rolloutFrom ?? groups, groups, plan.pipeline.maxUnavailable);
   const cores = (cpu: Cpu) => Cpu.cores(Math.ceil(cpu.times(factor).cores));
   const gib = (bytes: Bytes) => Bytes.gibibytes(Math.ceil(bytes.times(factor).gibibytes));
   return {

@@ -5,7 +5,7 @@
  */
 import { quotaAmounts } from '../../src/constructs/cluster';
 import { podGroups } from '../../src/capacity/pods';
-import { firstRejection, rolloutPeak, simulateRollout, usageOf, USAGE_RESOURCES, type QuotaHard, type RolloutStep } from '../../src/capacity/rollout';
+import { firstRejection, rolloutPeak, simulateRollout, usageOf, USAGE_RESOURCES, vertexBatch, type QuotaHard, type RolloutStep } from '../../src/capacity/rollout';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import type { SoakPlan } from '../../src/plan/schema';
 import { loadVariant } from '../support/synth';
@@ -36,7 +36,7 @@ const pairs: Array<[string, SoakPlan, SoakPlan]> = [
 ];
 
 describe.each(pairs)('%s in place', (_name, from, to) => {
-  const steps = simulateRollout(podGroups(from), podGroups(to));
+  const steps = simulateRollout(podGroups(from), podGroups(to), { maxUnavailable: to.pipeline.maxUnavailable });
 
   test('the rollout has steps that create pods and ends with only the new pods', () => {
     expect(steps.filter((s) => s.creates).length).toBeGreaterThan(3);
@@ -52,7 +52,7 @@ describe.each(pairs)('%s in place', (_name, from, to) => {
     const during = quota(0);
     for (let seed = 0; seed < 200; seed += 1) {
       const offsets = { source: seed % 7, batchMap: (seed * 3) % 7, sink: (seed * 5) % 7, daemon: (seed * 2) % 7, buffer: (seed * 11) % 7 };
-      const shuffled = simulateRollout(podGroups(from), podGroups(to), offsets);
+      const shuffled = simulateRollout(podGroups(from), podGroups(to), { maxUnavailable: to.pipeline.maxUnavailable, offsets });
       expect(firstRejection(shuffled, () => during)).toBeUndefined();
     }
   });
@@ -111,6 +111,21 @@ describe('the model', () => {
       'batchMap 0 old + 18 new',
     ]);
     expect(rolloutPeak(one(18), one(18)).pods).toBe(28);
+  });
+
+  test('the plan\'s pipeline.maxUnavailable sets the batch: a number of pods, or a percentage rounded up', () => {
+    expect(vertexBatch('25%', 18)).toBe(5);
+    expect(vertexBatch('10%', 23)).toBe(3);
+    expect(vertexBatch(2, 18)).toBe(2);
+    expect(vertexBatch(40, 18)).toBe(18);
+    expect(vertexBatch('1%', 6)).toBe(1);
+    const one = [{ workload: 'sink' as const, count: 6, requests: { cpu: Cpu.parse('1'), memory: Bytes.parse('1Gi') }, limits: { cpu: Cpu.parse('1'), memory: Bytes.parse('1Gi') } }];
+    expect(simulateRollout(one, one, { maxUnavailable: 1 }).filter((s) => s.creates)).toHaveLength(6);
+    // A wider batch needs more room: the quota follows the plan's setting.
+    const wide = { ...soak, pipeline: { ...soak.pipeline, maxUnavailable: '50%' } };
+    expect(quotaAmounts(wide).pods).toBeGreaterThan(quotaAmounts(soak).pods);
+    expect(firstRejection(simulateRollout(podGroups(soak), podGroups(soak), { maxUnavailable: '50%' }), () => hard(quotaAmounts(soak)))).toBeDefined();
+    expect(firstRejection(simulateRollout(podGroups(soak), podGroups(soak), { maxUnavailable: '50%' }), () => hard(quotaAmounts(wide)))).toBeUndefined();
   });
 
   test('JetStream is replaced one pod at a time, never two of one ordinal at once', () => {
