@@ -125,7 +125,9 @@ describe('as processes, in a copy of the project', () => {
     expect(stderrLines(result.stderr)).toEqual(protectNopeLines('stacks/Pulumi.soak.yaml'));
   });
 
-  it('npm run synth (cdk8s synth): exit 1, the same two lines first; the cdk8s CLI then adds its own trace', () => {
+  // `npm run synth` is `numaflow-soak synth` (no trace: test/cli/bad-input-corpus.test.ts);
+  // the cdk8s CLI, run by hand, adds its own.
+  it('cdk8s synth run directly: exit 1, the same two lines first; the cdk8s CLI then adds its own trace', () => {
     const result = run(path.join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade']);
     expect(result.status).toBe(EXIT_ERROR);
     const lines = stderrLines(result.stderr);
