@@ -9,6 +9,7 @@ import { quotaAmounts } from '../../src/constructs/cluster';
 import { chartFiles } from '../../src/synth';
 import { Bytes, Cpu } from '../../src/plan/quantity';
 import { buildApp } from '../../src/app';
+import { parseTime } from '../../src/cli/soak-inputs';
 import { loadVariant } from '../support/synth';
 import { PIPELINE_CREATED, runStack, stackFileConfig, type StackRun } from './harness';
 
@@ -39,13 +40,27 @@ describe('resizing the running soak stack to the rightsized sizes (one stack, tw
   let before: StackRun;
   let resize: StackRun;
   let settle: StackRun;
+  const warnings: string[][] = [];
   beforeAll(async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warned = () => warn.mock.calls.map((c) => c.join(' '));
     before = await runStack('soak', stackFileConfig('soak'));
+    warnings.push(warned());
+    warn.mockClear();
     // The same stack, its plan replaced by the rightsized one: the last update's outputs are the soak's.
     const revised = { ...stackFileConfig('soak'), 'numaflow-soak:plan': stackFileConfig('rightsized')['numaflow-soak:plan'] };
     resize = await runStack('soak', revised, { bufferReplicas: 3, podGroups: before.outputs.podGroups });
+    warnings.push(warned());
+    warn.mockClear();
     settle = await runStack('soak', revised, { bufferReplicas: 3, podGroups: resize.outputs.podGroups });
+    warnings.push(warned());
+    warn.mockRestore();
   }, 120_000);
+
+  test('only the resize update tells the user to run pulumi up again once the pods have rolled', () => {
+    const told = (w: string[]) => w.some((line) => line.includes('run pulumi up again'));
+    expect(warnings.map(told)).toEqual([false, true, false]);
+  });
 
   test('a first update exports the pods it runs and a steady quota', () => {
     expect(before.error).toBeUndefined();
@@ -98,7 +113,9 @@ describe('after up', () => {
   });
 
   test('exports when the pipeline was created, as the API server set it, for --start', async () => {
-    expect(await resolve(run.outputs.soakStart)).toBe(PIPELINE_CREATED);
+    const start = await resolve<string>(run.outputs.soakStart);
+    expect(start).toBe(PIPELINE_CREATED);
+    expect(parseTime('verdict', 'start', start)).toBe(Date.parse(PIPELINE_CREATED) / 1000);
   });
 });
 
