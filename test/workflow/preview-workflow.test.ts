@@ -110,7 +110,7 @@ describe('actionlint', () => {
 // Structure
 
 describe('structure', () => {
-  it('runs on pull requests that touch plans, code, dependencies, policy or itself', () => {
+  it('runs on pull requests that touch plans, code, dependencies, policy, itself or the scripts it runs', () => {
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
     expect(workflow.on.pull_request.paths).toEqual([
       'stacks/**',
@@ -120,6 +120,7 @@ describe('structure', () => {
       'policy/**',
       '.github/workflows/preview.yml',
       '.github/scripts/**',
+      'scripts/**',
     ]);
   });
 
