@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
-import { CRD_TYPE, retainCrds } from '../../stacks/platform-program';
+import { CRD_TYPE, retainCrds, variantPlans } from '../../stacks/platform-program';
+import { prometheusSizing, prometheusStackValues } from '../../src/monitoring/prometheus-stack-values';
 import { discoverStacks } from '../../src/plan/load';
 import { ROOT } from '../support/synth';
 import { runStack, stackFileConfig, type Registered } from './harness';
@@ -118,8 +119,24 @@ describe('the platform stack', () => {
   test('exports what it installed', () => {
     expect(run.outputs).toMatchObject({
       numaflow: { namespace: 'numaflow-system', manifest: 'https://github.com/numaproj/numaflow/releases/download/v1.8.3/install.yaml' },
-      prometheusStack: { namespace: 'monitoring', chart: 'kube-prometheus-stack', version: '70.4.1' },
+      prometheusStack: {
+        namespace: 'monitoring',
+        chart: 'kube-prometheus-stack',
+        version: '70.4.1',
+        prometheusUrl: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
+        portForward: 'kubectl -n monitoring port-forward svc/kube-prometheus-stack-prometheus 9090:9090',
+        retention: '7d',
+        volume: prometheusSizing(variantPlans()).volume.toString(),
+      },
     });
+  });
+
+  test('sizes its Prometheus for every variant in stacks/: retention, volume and size limit from their plans', () => {
+    const release = run.registered.find((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    const plans = variantPlans();
+    expect(plans.length).toBe(discoverStacks().variants.length);
+    expect(release?.inputs.values).toEqual(prometheusStackValues(plans));
+    expect(release?.inputs.values.prometheus.prometheusSpec).toMatchObject({ retention: '7d', retentionSize: expect.stringMatching(/^\d+GiB$/) });
   });
 
   test('installs nothing with both installs off ("false" as pulumi config set writes it)', async () => {
