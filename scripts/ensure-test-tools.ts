@@ -99,7 +99,8 @@ function main(): number {
   listProblems(problems);
   const commands = planCommands(plan, !isRoot);
   if (plan.manual.length > 0) {
-    say(distro === 'other' ? 'This is neither Debian nor Ubuntu: install them by hand (on Debian: apt-get install -y prometheus chromium openssl git).' : 'Fix by hand:');
+    const onDebian = installPlan(problems, 'debian').apt.join(' ');
+    say(distro === 'other' ? `This is neither Debian nor Ubuntu: install them by hand (on Debian: apt-get install -y ${onDebian}).` : 'Fix by hand:');
     for (const p of plan.manual) say(`  - ${describeStatus(p)}`);
     if (commands.length > 0) say(`and run:\n${commands.map((c) => `  ${c}`).join('\n')}`);
     return 1;

@@ -205,7 +205,7 @@ describe('scripts/ensure-test-tools.ts', () => {
     fs.rmSync(path.join(m.bin, 'chromium'));
     const r = runEnsure(m.env());
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('This is neither Debian nor Ubuntu: install them by hand');
+    expect(r.stderr).toContain('This is neither Debian nor Ubuntu: install them by hand (on Debian: apt-get install -y chromium).');
     expect(r.stderr).toContain('  - chromium: not found');
     expect(m.calls()).toEqual([]);
   });
