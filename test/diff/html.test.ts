@@ -107,8 +107,9 @@ let html: string;
 let browser: Browser | undefined;
 
 beforeAll(() => {
-  soak = side('soak', loadVariant('soak'));
   rightsized = side('rightsized', loadVariant('rightsized'));
+  // Side by side, as the commands compare two variants (sideBySide, src/diff/sides.ts): soak in rightsized's namespace.
+  soak = side('soak', { ...loadVariant('soak'), namespace: rightsized.plan.namespace });
   report = buildReport(soak, rightsized, { provenance: PROVENANCE });
   html = renderHtml(report);
 });

@@ -6,11 +6,13 @@ import { DEFAULT_MAX_CHARS, formatPercent, renderMarkdown } from '../../src/diff
 import type { Provenance } from '../../src/diff/provenance';
 import { buildReport, type DiffReport } from '../../src/diff/report';
 import type { ObjectDiff } from '../../src/diff/semantic';
-import { patchedSide, variantSide } from '../support/diff';
+import { patchedSide, variantPair, variantSide } from '../support/diff';
 
 const soak = variantSide('soak');
 const rightsized = variantSide('rightsized');
-const resize = buildReport(soak, rightsized);
+/** soak as the commands compare it with rightsized: side by side, in rightsized's namespace. */
+const soakBeside = variantPair('soak', 'rightsized').before;
+const resize = buildReport(soakBeside, rightsized);
 const GiB = 1024 ** 3;
 
 /** Lines of a Markdown table row, split on the pipes that are not escaped. */
@@ -27,7 +29,8 @@ describe('soak → rightsized', () => {
 
   it('opens with the headline and the buffer-service line', () => {
     expect(lines[0]).toBe('### numaflow-soak: soak → rightsized');
-    expect(lines[2]).toBe('✅ no replacement or deletion of the buffer service (`numaflow-soak/soak-isb`)');
+    // Side by side: soak is compared as if in rightsized's namespace.
+    expect(lines[2]).toBe('✅ no replacement or deletion of the buffer service (`numaflow-rightsized/soak-isb`)');
     expect(lines[4]).toBe('No risk flags.');
   });
 
@@ -65,7 +68,7 @@ describe('soak → rightsized', () => {
       '<details><summary>ResourceQuota soak (5 changes)</summary>',
     ]);
     expect(lines).toContain('| `spec.vertices[batch-cat].udf.container.resources.requests.cpu` | `2` | `1720m` |');
-    expect(md).toMatch(/^Unchanged \(9\): .*Namespace numaflow-soak\.$/m);
+    expect(md).toMatch(/^Unchanged \(10\): .*Namespace numaflow-rightsized\.$/m);
   });
 
   it('ends with the command to reproduce it', () => {
@@ -74,7 +77,7 @@ describe('soak → rightsized', () => {
   });
 
   it('renders the same report to the same text', () => {
-    expect(renderMarkdown(buildReport(variantSide('soak'), variantSide('rightsized')))).toBe(md);
+    expect(renderMarkdown(buildReport(variantPair('soak', 'rightsized').before, variantSide('rightsized')))).toBe(md);
   });
 });
 
@@ -129,7 +132,7 @@ describe('observed usage', () => {
       },
     },
   };
-  const md = renderMarkdown(buildReport(soak, rightsized, { provenance }));
+  const md = renderMarkdown(buildReport(soakBeside, rightsized, { provenance }));
 
   it('adds p95 / p99 / peak and the policy headroom, and marks the row with its worst flag', () => {
     expect(md).toContain('| vertex / container | replicas | requests (CPU / memory) | limits (CPU / memory) | observed CPU p95 / p99 / peak | observed memory p95 / p99 / peak | headroom (policy) |');
@@ -186,7 +189,7 @@ describe('size cap', () => {
     expect(md).not.toContain('<details>');
     expect(md).toMatch(/_\d+ more container rows omitted to keep this comment short; the JSON and HTML reports list them all\._/);
     expect(md).toContain('| CPU requested (cores) | 164.89 | 99.09 | -65.8 | -39.9% |');
-    expect(md).toContain('Unchanged: 9 objects (listed in the JSON report).');
+    expect(md).toContain('Unchanged: 10 objects (listed in the JSON report).');
   });
 
   it('never exceeds the cap, even below the size of the summary', () => {

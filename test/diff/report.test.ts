@@ -8,15 +8,17 @@ import { planTotals } from '../../src/capacity/pods';
 import type { Provenance } from '../../src/diff/provenance';
 import { buildReport, compareVersions, HOURS_PER_MONTH, type DiffReport } from '../../src/diff/report';
 import type { PatchOp } from '../plan/helpers';
-import { patchedSide, variantSide } from '../support/diff';
+import { patchedSide, variantPair, variantSide } from '../support/diff';
 
 const soak = variantSide('soak');
 const rightsized = variantSide('rightsized');
+/** soak as the commands compare it with rightsized: side by side, in rightsized's namespace. */
+const soakBeside = variantPair('soak', 'rightsized').before;
 const codes = (report: DiffReport) => report.risks.map((r) => r.code);
 const GiB = 1024 ** 3;
 
 describe('soak → rightsized totals', () => {
-  const report = buildReport(soak, rightsized);
+  const report = buildReport(soakBeside, rightsized);
 
   it('matches the capacity model for both plans', () => {
     for (const [side, view] of [
@@ -57,7 +59,7 @@ describe('soak → rightsized totals', () => {
   });
 
   it('uses a price given in the options over the shape price', () => {
-    const priced = buildReport(soak, rightsized, { pricePerHour: 2 });
+    const priced = buildReport(soakBeside, rightsized, { pricePerHour: 2 });
     expect(priced.totals.before.monthlyCost).toBeCloseTo(priced.totals.before.nodes * 2 * 730, 6);
   });
 
@@ -188,8 +190,8 @@ describe('risk flags on sizes', () => {
       'soak-isb/metrics: memory limit 128Mi → 128Ki (÷1024) changes by more than ×250: check the measurement it came from',
     ]);
     expect(codes(buildReport(tiny, soak))).toEqual(['resize-beyond-factor', 'resize-beyond-factor']);
-    expect(codes(buildReport(soak, rightsized))).toEqual([]);
-    expect(codes(buildReport(soak, rightsized, { resizeFactor: 10 }))).toContain('resize-beyond-factor');
+    expect(codes(buildReport(soakBeside, rightsized))).toEqual([]);
+    expect(codes(buildReport(soakBeside, rightsized, { resizeFactor: 10 }))).toContain('resize-beyond-factor');
   });
 });
 
@@ -210,7 +212,7 @@ describe('risk flags from observed usage', () => {
   });
 
   it('flags a memory limit below the observed peak as critical and a CPU limit below it as a warning', () => {
-    const report = buildReport(soak, rightsized, {
+    const report = buildReport(soakBeside, rightsized, {
       provenance: provenance({
         cpu: { p95: 1.6, p99: 1.9, peak: 2.5, samples: 7200 },
         memory: { p95: 0.9 * GiB, p99: 1.2 * GiB, peak: 1.5 * GiB, samples: 7200 },
@@ -227,15 +229,15 @@ describe('risk flags from observed usage', () => {
 
   it('flags a CPU request with fewer whole cores than the throughput needs, and only then', () => {
     const usage = { cpu: { p95: 1, p99: 1.1, peak: 1.2, samples: 10 } };
-    const enough = buildReport(soak, rightsized, { provenance: provenance({ ...usage, requiredCores: 2 }) });
+    const enough = buildReport(soakBeside, rightsized, { provenance: provenance({ ...usage, requiredCores: 2 }) });
     expect(codes(enough)).toEqual([]);
-    const short = buildReport(soak, rightsized, { provenance: provenance({ ...usage, requiredCores: 3 }) });
+    const short = buildReport(soakBeside, rightsized, { provenance: provenance({ ...usage, requiredCores: 3 }) });
     expect(codes(short)).toEqual(['cpu-below-throughput']);
     expect(short.risks[0].message).toContain('1720m gives 2 whole core(s); the measured throughput needs 3');
   });
 
   it('attaches observations to the container rows of their plan path only', () => {
-    const report = buildReport(soak, rightsized, { provenance: provenance({ requiredCores: 1 }) });
+    const report = buildReport(soakBeside, rightsized, { provenance: provenance({ requiredCores: 1 }) });
     expect(report.containers.filter((r) => r.observed).map((r) => r.path)).toEqual(['pipeline.batchMap.udf', 'pipeline.sink.numa']);
   });
 });

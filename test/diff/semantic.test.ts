@@ -4,6 +4,7 @@
  */
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { diffManifests, diffObject, objectKey, type Manifest } from '../../src/diff/semantic';
+import { variantPair } from '../support/diff';
 import { find, synthVariant } from '../support/synth';
 
 const soak = () => structuredClone(synthVariant('soak')) as unknown as Manifest[];
@@ -169,7 +170,8 @@ describe('ignore predicate', () => {
   });
 
   it('makes soak and rightsized equal on the objects the resize does not touch, once the variant label is ignored', () => {
-    const diffs = diffManifests(soak(), synthVariant('rightsized') as unknown as Manifest[], (p) => p.endsWith('labels.numaflow-soak/variant'));
+    // Side by side, as the commands compare two variants: soak rebuilt in rightsized's namespace.
+    const diffs = diffManifests(variantPair('soak', 'rightsized').before.manifests, synthVariant('rightsized') as unknown as Manifest[], (p) => p.endsWith('labels.numaflow-soak/variant'));
     expect(diffs.filter((o) => o.status === 'changed').map((o) => o.ref.kind).sort()).toEqual(['InterStepBufferService', 'LimitRange', 'Pipeline', 'ResourceQuota']);
   });
 });

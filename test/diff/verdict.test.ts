@@ -9,10 +9,11 @@ import { renderMarkdown } from '../../src/diff/markdown';
 import type { Provenance, SoakVerdictRecord } from '../../src/diff/provenance';
 import { parseProvenance, ProvenanceError } from '../../src/diff/provenance-file';
 import { buildReport } from '../../src/diff/report';
-import { variantSide } from '../support/diff';
+import { variantPair, variantSide } from '../support/diff';
 import { gfmHtml, tags, visibleText } from '../support/gfm';
 
-const soak = variantSide('soak');
+/** soak as the commands compare it with rightsized: side by side, in rightsized's namespace. */
+const soak = variantPair('soak', 'rightsized').before;
 const rightsized = variantSide('rightsized');
 
 const WINDOW = { start: '2025-07-01T00:10:00Z', end: '2025-07-06T00:00:00Z', stepSeconds: 60 };

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sideFromLoaded, sideFromWorkingTree, type BuiltSide } from '../../src/diff/sides';
+import type { SideIdentity } from '../../src/diff/report';
+import { sideBySide, sideFromLoaded, sideFromWorkingTree, type BuiltSide } from '../../src/diff/sides';
 import { parsePlan } from '../../src/plan/load';
 import { patchedSoak, type PatchOp } from '../plan/helpers';
 import { ROOT } from './synth';
@@ -14,6 +15,15 @@ import { ROOT } from './synth';
 /** A variant of this project's stacks/, as the `diff` command builds it. */
 export function variantSide(variant: string): BuiltSide {
   return sideFromWorkingTree(variant, ROOT);
+}
+
+/**
+ * Two variants of this project's stacks/ as the `diff` and `report` commands compare them:
+ * side by side, the before side rebuilt in the after side's namespace (src/diff/sides.ts).
+ */
+export function variantPair(before: string, after: string): { before: BuiltSide; after: BuiltSide; identity: SideIdentity } {
+  const afterSide = variantSide(after);
+  return { ...sideBySide(variantSide(before), afterSide), after: afterSide };
 }
 
 /** The soak plan with edits, checked by the loader, as a side labelled `label`. */
