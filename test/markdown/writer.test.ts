@@ -3,7 +3,7 @@
  * GFM renderer, stays literal text: no link, image, emphasis, heading, strikethrough, raw
  * HTML or extra table cell is made from it, and a reader sees exactly what was written.
  */
-import { code, codeCell, details, fence, heading, list, table, text, visible } from '../../src/markdown/writer';
+import { code, codeCell, details, escapeHtml, fence, heading, list, table, text, visible } from '../../src/markdown/writer';
 import { renderGfm, tags, visibleText } from '../support/gfm';
 
 /** Strings an attacker can put in a plan key, a name, an image, a provenance source or an error. */
@@ -67,6 +67,10 @@ describe('text(): data inline', () => {
   it('shows a right-to-left override and other invisible characters as \\u escapes', () => {
     expect(text('a\u202Eb')).toBe('a\\\\u202Eb');
     expect(visibleText(renderGfm([text('gnp.\u202Eexe')])[0]).trim()).toBe('gnp.\\u202Eexe');
+  });
+
+  it('shows them in raw HTML too (summaries, the HTML report), escaped as HTML', () => {
+    expect(escapeHtml('<b a="1">\u202E&\'')).toBe('&lt;b a=&quot;1&quot;&gt;\\u202E&amp;&#39;');
   });
 
   it('escapes exactly: a plain name stays as it is', () => {
