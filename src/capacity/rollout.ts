@@ -4,7 +4,8 @@
  * admission checks each pod creation against the namespace's usage, and that usage keeps
  * every pod that is not in a terminal phase, a terminating one included until its grace
  * period has run out (kubernetes pkg/quota/v1/evaluator/core/pods.go, `QuotaV1Pod` and
- * `PodUsageFunc`, v1.33). So the pods a rollout replaces hold their requests and limits until
+ * `PodUsageFunc`, read at kubernetes/kubernetes commit 05e7cb29dcda; no release tag was at
+ * hand to pin it to). So the pods a rollout replaces hold their requests and limits until
  * they are gone, and a quota sized for the new pods alone rejects the first new ones.
  *
  * How each workload is replaced (Numaflow v1.8.3):
