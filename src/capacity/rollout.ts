@@ -22,11 +22,13 @@
  *   of that batch are never deleted: the rollout stalls for good.
  * - the daemon is a Deployment without a strategy (pkg/apis/numaflow/v1alpha1/pipeline_types.go
  *   `GetDaemonDeploymentObj`), so Kubernetes' default applies: RollingUpdate with maxSurge 25%
- *   rounded up and maxUnavailable 25% rounded down, for one replica: the new pod first.
+ *   rounded up and maxUnavailable 25% rounded down, for one replica: the new pod first
+ *   (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/, "Max Surge").
  * - JetStream is a StatefulSet (pkg/apis/numaflow/v1alpha1/jetstream_buffer_service.go
  *   `GetStatefulSetSpec`: podManagementPolicy Parallel, no updateStrategy, so RollingUpdate):
  *   one pod at a time from the highest ordinal, the new pod created under the same name only
- *   once the old one is gone; a changed replica count is created or deleted first.
+ *   once the old one is gone (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/,
+ *   "Rolling Updates"); a changed replica count is created or deleted first.
  * The buffer Jobs run only when buffers are created or deleted (pkg/reconciler/pipeline/
  * controller.go), not on a resize, and are left out.
  */
