@@ -225,7 +225,7 @@ export const clusterPlan = strict({
     ),
   quotaHeadroomPercent: int(0, 1000)
     .default(10)
-    .describe('Extra room in the ResourceQuota above what the plan needs, in percent.'),
+    .describe('Extra room in the ResourceQuota, in percent, above the most the plan\'s pods hold during a rolling update of them (src/capacity/rollout.ts).'),
   bufferPriority: int(0, 1_000_000_000)
     .default(1_000_000)
     .describe('Value of the PriorityClass given to the buffer service pods, so they are the last to be preempted.'),
