@@ -328,12 +328,13 @@ export function renderMarkdown(report: DiffReport, options: MarkdownOptions = {}
   const summary = [
     headline(report),
     '',
-    ...(report.identity ? [identityLine(report.identity), ''] : []),
     ...(verdict ? [verdict, ''] : []),
     bufferLine(report),
     '',
     ...riskLines(report.risks),
     '',
+    // Informational: after what must not be missed.
+    ...(report.identity ? [identityLine(report.identity), ''] : []),
     overviewLine(report),
     '',
     '#### Totals',
