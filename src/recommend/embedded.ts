@@ -52,7 +52,7 @@ import type {
   InventoryQuery,
 } from './metrics';
 import { inventoryOfSeries } from './inventory';
-import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, quantile, rateAt, type Bucket } from './stats';
+import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, rateAt, usageStatistics, type Bucket } from './stats';
 
 /** The range of `rate(…[5m])` and the lookback of `last_over_time(…[5m])`, in seconds. */
 export const RATE_RANGE_SECONDS = 300;
@@ -317,9 +317,9 @@ export class EmbeddedSource implements MetricsSource {
   private usage(perPod: Map<string, number[]>): PodUsage[] {
     const out: PodUsage[] = [];
     for (const [pod, values] of perPod) {
-      const present = values.filter((x) => !isNaNumber(x));
-      if (present.length === 0) continue;
-      out.push({ pod, p95: quantile(present, 0.95), p99: quantile(present, 0.99), peak: maxOf(present), samples: present.length });
+      const stats = usageStatistics(values);
+      if (stats.samples === 0) continue;
+      out.push({ pod, ...stats });
     }
     return out;
   }

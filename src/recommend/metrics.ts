@@ -166,9 +166,39 @@ export interface InventoryEntry {
   readonly scrapeIntervalSeconds?: number;
 }
 
+/**
+ * Everything the recommender and the verdict will ask about one soak, declared before they
+ * ask (`MetricsSource.prepare`): a source that pays per query (Prometheus) answers each
+ * family for all of it at once (one query per statistic, grouped `by (pod, container)` or
+ * `by (vertex)`) and serves the per-container questions from that answer. A question
+ * outside every declared scope is asked on its own. selectors.ts `soakScope` builds it.
+ */
+export interface QueryScope {
+  readonly namespace: string;
+  readonly pipeline: string;
+  /** Every vertex of the pipeline, source first. */
+  readonly vertices: readonly string[];
+  /** The vertices whose reads and writes the no-loss check compares. */
+  readonly messageVertices: { readonly source: string; readonly sink: string };
+  /** Every container of every pod kind the soak runs (init containers and sidecars included): restarts, throttling. */
+  readonly containers: readonly ContainerSelector[];
+  /** The containers whose usage is read over time (CPU, memory, memory trend): the sized ones that run for the whole soak. */
+  readonly usage: readonly ContainerSelector[];
+  /** The pipeline's vertex pods (scrape proof, pods seen). */
+  readonly pods: PodSelector;
+  /** The pipeline's buffers. */
+  readonly buffers: BufferSelector;
+}
+
 export interface MetricsSource {
   /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
   readonly description: string;
+  /**
+   * Declares the soak the next questions are about, so that a source that pays per query
+   * can answer them from one query per family (PrometheusSource). Optional: answers never
+   * depend on it, only the number of queries does.
+   */
+  prepare?(scope: QueryScope): void;
   /** Series counts, label values, first and last sample and scrape interval, one entry per query, in order (inventory.ts). */
   inventory(queries: readonly InventoryQuery[], window: TimeWindow): Promise<InventoryEntry[]>;
   cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]>;

@@ -1,27 +1,35 @@
 /**
  * `PrometheusSource`: the MetricsSource that asks a real Prometheus over its HTTP API
  * (`/api/v1/query`, `/api/v1/query_range`, POST form-encoded, Node's fetch with a timeout),
- * aggregating in PromQL so that a few numbers per pod cross the wire, not raw samples.
- * It gives the numbers EmbeddedSource computes from the same samples (test/recommend/
+ * sending a query PLAN, not a query per container: per metric family, one query answers
+ * every container of the declared soak at once (`prepare`, metrics.ts QueryScope), and every
+ * answer is kept for the life of the source, so no question is sent twice in one process
+ * (the verdict that `recommend` runs first and the recommendation share their reads). It
+ * gives the numbers EmbeddedSource computes from the same samples (test/recommend/
  * prometheus.test.ts checks every method against it on a real Prometheus 2.42).
  *
  * How the contract of metrics.ts maps onto PromQL ({sel} = `namespace`, `pod=~`, exact
- * `container`, plus `container!=""`, `container!="POD"` spelled out):
- * - CPU at t: `max by (pod) (rate(container_cpu_usage_seconds_total{sel}[5m]))`; memory at
- *   t: `max by (pod) (last_over_time(container_memory_working_set_bytes{sel}[5m]))` (not the
- *   bare selector: the contract asks for the last sample in the 5-minute range, whatever
- *   the server's lookback delta). `max by (pod)` merges the copies several scrape jobs
- *   report, before anything is aggregated over time or summed.
- * - p95/p99/peak/samples over the window's evaluation points start + k·step are subqueries
- *   sent as ONE instant query at the last point: `quantile_over_time(0.95, (INNER)[R:STEP])`,
- *   `quantile_over_time(0.99, …)`, `max_over_time(…)`, `count_over_time(…)`, each tagged
- *   with a `stat` label by label_replace and joined with `or`.
- * - Prometheus aligns subquery steps to multiples of the step in ABSOLUTE time (checked on
- *   2.42: `[1h:7m]` evaluates at multiples of 420 s). Subqueries are therefore used only
- *   when `start` is a multiple of the step (the CLI ends windows on a step boundary and the
- *   soak datasets start on the hour); otherwise the inner expression is fetched with
- *   `query_range` (which evaluates at start + k·step exactly) and the same statistics are
- *   computed here with stats.ts.
+ * `container`, plus `container!=""`, `container!="POD"` spelled out; inside a scope, the
+ * alternation of its pod patterns and container names, each answer then split per selector
+ * here by its `pod` and `container` labels):
+ * - CPU at t: `max by (pod, container) (rate(container_cpu_usage_seconds_total{sel}[5m]))`;
+ *   memory at t: `max by (pod, container) (last_over_time(container_memory_working_set_bytes
+ *   {sel}[5m]))` (not the bare selector: the contract asks for the last sample in the 5-minute
+ *   range, whatever the server's lookback delta). `max by (pod, container)` merges the copies
+ *   several scrape jobs report, before anything is aggregated over time or summed.
+ * - p95/p99/peak/samples and the usage over time: ONE range read (`query_range` at the
+ *   window's evaluation points start + k·step, exactly) per resource, the statistics computed
+ *   here by stats.ts `usageStatistics`, the functions EmbeddedSource uses. (Four subqueries,
+ *   `quantile_over_time(0.95, (INNER)[R:STEP])` and the like, would evaluate INNER four times.)
+ * - Memory trend: one hourly range read of `min_over_time(…[1h])`, the slope fitted here
+ *   (stats.ts leastSquaresSlope, as `deriv`). Backlog: one hourly range read, pending and lag.
+ * - Throughput: one range read for every vertex, `sum by (vertex)` of the deduplicated rate
+ *   and `count by (vertex)` of the replicas reporting.
+ * - Throttling's 5-minute peak is a subquery, `max_over_time((RATIO)[R:STEP])`, in the same
+ *   instant query as the whole-window ratio (its inner ratio is evaluated once). Prometheus
+ *   aligns subquery steps to multiples of the step in ABSOLUTE time (checked on 2.42: `[1h:7m]`
+ *   evaluates at multiples of 420 s), so when `start` is not a multiple of the step the ratio
+ *   is read with `query_range` instead and its maximum taken here.
  * - Subquery ranges are R = (last point − start) + 1 ms. Prometheus 2.x selects ranges
  *   closed, [t − R, t], and Prometheus 3 left-open, (t − R, t] (docs/migration.md of 3.0);
  *   with the extra millisecond both include the point at `start` and nothing before it.
@@ -29,12 +37,14 @@
  *   the contract and EmbeddedSource select (t − r, t]; Prometheus 2.x selects [t − r, t]:
  *   a sample exactly r before t counts in 2.x only (real scrapes carry millisecond
  *   timestamps, the generated datasets never put a sample on a whole second).
- * - Whole-window figures are instant queries at `end` over `[end − start]`: restarts
- *   (`increase`, rounded), OOMKilled (`max_over_time(…last_terminated_reason{reason=
- *   "OOMKilled"})`), the throttled ratio, back pressure, error counters and the latency
- *   histogram. Data-plane series (forwarder_*, isb_*) carry no container label and may
- *   carry `partition_name`: their scrape-job copies are merged with
- *   `max without (job, instance)` before summing.
+ * - Whole-window figures are instant queries at `end` over `[end − start]`, several tagged
+ *   with a `stat` label by label_replace and joined with `or`: restarts (`increase`, rounded)
+ *   and OOMKilled (`max_over_time(…last_terminated_reason{reason="OOMKilled"})`) of regular
+ *   and init containers in one query; the throttled ratio; and, for the verdict, one query
+ *   holding the scrape proof (`up`), the pods seen, messages read, written and dropped, every
+ *   error counter, back pressure and the latency histogram. Data-plane series (forwarder_*,
+ *   isb_*) carry no container label and may carry `partition_name`: their scrape-job copies
+ *   are merged with `max without (job, instance)` before summing.
  *
  * Errors (refused connection, DNS failure, timeout, HTTP errors, `status: "error"`) become
  * `SourceUnavailableError` naming the URL and the cause; HTTP 401 and 403 an
@@ -64,6 +74,7 @@ import {
   type PodRestarts,
   type PodThrottling,
   type PodUsage,
+  type QueryScope,
   type Series,
   type TimeWindow,
   type VertexThroughput,
@@ -86,7 +97,7 @@ import {
   type TlsOptions,
 } from './http-transport';
 import { inOrder, inventoryExpression, inventoryFromResult } from './inventory';
-import { leastSquaresSlope, maxOf, quantile } from './stats';
+import { leastSquaresSlope, maxOf, usageStatistics } from './stats';
 
 export interface PrometheusSourceOptions {
   /**
@@ -108,11 +119,19 @@ export interface PrometheusSourceOptions {
   readonly fetchImpl?: typeof fetch;
   /** Extra label matchers added to every selector (`--selector`). */
   readonly selectors?: readonly LabelMatcher[];
+  /**
+   * Requests in flight at once (default MAX_IN_FLIGHT); more wait their turn, and their
+   * time counts from when they are sent. 1 measures each query's own cost (the bench).
+   */
+  readonly maxInFlight?: number;
 }
 
 /** Queries sent and the time spent waiting for them. */
 export interface QueryStats {
+  /** HTTP requests sent. */
   queries: number;
+  /** Questions answered from an earlier answer of the same query (no request sent). */
+  reused: number;
   totalMs: number;
 }
 
@@ -139,6 +158,12 @@ interface Grid {
 /** Prometheus refuses query_range answers of more than 11,000 points per series. */
 const MAX_RANGE_POINTS = 10_000;
 const RATE_RANGE = '5m';
+/**
+ * Requests in flight at once by default: the family queries of a 5-day soak each scan every
+ * container's samples, and a burst of them slows each other (and the Prometheus) down more
+ * than it saves.
+ */
+const MAX_IN_FLIGHT = 3;
 /** Inventory queries in flight at once (`numaflow-soak doctor` sends one per series family and pod group). */
 const INVENTORY_CONCURRENCY = 4;
 const HOUR = 3600;
@@ -259,6 +284,101 @@ function byPod<T>(samples: readonly InstantSample[], make: (pod: string, stats: 
   return [...pods.keys()].sort().map((pod) => make(pod, pods.get(pod)!));
 }
 
+/** A name inside a regular expression, literally. */
+function reEscape(name: string): string {
+  return name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Matchers selecting every container of a family at once: the namespace, the pod patterns
+ * as one alternation and the container names as another (a superset: `selected` and
+ * `forContainer` keep each selector's own pods and container). One selector keeps its
+ * exact matchers.
+ */
+function unionMatchers(sels: readonly ContainerSelector[]): string {
+  if (sels.length === 1) return containerMatchers(sels[0]);
+  const pods = [...new Set(sels.map((s) => s.podPattern))].sort();
+  const names = [...new Set(sels.map((s) => s.container))].sort();
+  return [
+    `namespace=${str(sels[0].namespace)}`,
+    `pod=~${str(pods.length === 1 ? pods[0] : pods.map((p) => `(?:${p})`).join('|'))}`,
+    names.length === 1 ? `container=${str(names[0])}` : `container=~${str(names.map(reEscape).join('|'))}`,
+    'container!=""',
+    'container!="POD"',
+  ].join(',');
+}
+
+/** True when a `pod` label is one of the selector's pods (Prometheus anchors `=~` at both ends). */
+function podTest(pattern: string): (pod: string | undefined) => boolean {
+  const re = new RegExp(`^(?:${pattern})$`);
+  return (pod) => pod !== undefined && re.test(pod);
+}
+
+const byPodLabel = (a: { readonly metric: Labels }, b: { readonly metric: Labels }) => {
+  const x = a.metric.pod ?? '';
+  const y = b.metric.pod ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** The series of a `by (pod, container)` answer that belong to `sel`, by pod. */
+function selected(series: readonly RangeSeries[], sel: ContainerSelector): RangeSeries[] {
+  const isPod = podTest(sel.podPattern);
+  return series.filter((s) => s.metric.container === sel.container && isPod(s.metric.pod)).sort(byPodLabel);
+}
+
+/** `byPod` over the samples of a `by (pod, container)` answer that belong to `sel`. */
+function forContainer<T>(samples: readonly InstantSample[], sel: ContainerSelector, make: (pod: string, stats: Map<string, number>) => T): T[] {
+  const isPod = podTest(sel.podPattern);
+  return byPod(
+    samples.filter((s) => s.metric.container === sel.container && isPod(s.metric.pod)),
+    make,
+  );
+}
+
+/** Series laid onto every evaluation point of the grid, the largest where several have one, NaN where none has. */
+function maxOnGrid(series: readonly RangeSeries[], grid: Grid): Series {
+  const t = Array.from({ length: grid.count }, (_, k) => grid.start + k * grid.step);
+  const values = new Array<number>(grid.count).fill(NaN);
+  for (const s of series) {
+    for (let i = 0; i < s.t.length; i++) {
+      const k = Math.round((s.t[i] - grid.start) / grid.step);
+      const v = s.v[i];
+      if (k >= 0 && k < grid.count && !Number.isNaN(v) && !(v <= values[k])) values[k] = v;
+    }
+  }
+  return { t, values };
+}
+
+/** The hourly points start + h·1h (h ≥ 1) up to end: memory trends and the backlog; none under an hour. */
+function hourlyGrid(window: TimeWindow): Grid | undefined {
+  const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
+  if (hours < 1) return undefined;
+  return { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
+}
+
+/** The `stat` tag of a restart figure: kube_pod_container_* or, for init containers and native sidecars, kube_pod_init_container_*. */
+function restartStat(sidecar: boolean, figure: 'restarts' | 'oom'): string {
+  return sidecar ? `init_${figure}` : figure;
+}
+
+function sameBuffers(a: BufferSelector, b: BufferSelector): boolean {
+  return a.namespace === b.namespace && a.bufferPattern === b.bufferPattern;
+}
+
+function samePods(a: PodSelector, b: PodSelector): boolean {
+  return a.namespace === b.namespace && a.podPattern === b.podPattern;
+}
+
+/** The pods of the samples tagged `stat`, sorted. */
+function podsOf(samples: readonly InstantSample[], stat: string): string[] {
+  return [...new Set(samples.filter((s) => s.metric.stat === stat).map((s) => s.metric.pod ?? ''))].filter(Boolean).sort();
+}
+
+/** A Unix time as ISO 8601, for messages. */
+function isoTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
 function describeError(error: unknown): string {
   const seen = new Set<unknown>();
   let e: any = error;
@@ -305,8 +425,16 @@ function snippet(text: string, max = 300): string {
 
 export class PrometheusSource implements MetricsSource {
   readonly description: string;
-  readonly stats: QueryStats = { queries: 0, totalMs: 0 };
+  readonly stats: QueryStats = { queries: 0, reused: 0, totalMs: 0 };
   private readonly base: string;
+  /** Declared soaks (prepare), by their JSON. */
+  private readonly scopes = new Map<string, QueryScope>();
+  /** Every answer of this source, by request: no question is sent twice in one process. */
+  private readonly answers = new Map<string, Promise<unknown>>();
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  /** Requests waiting for a free slot, first come first served. */
+  private readonly waiting: (() => void)[] = [];
   private readonly timeoutMs: number;
   private readonly onProgress?: (message: string) => void;
   private readonly onQueryDone?: PrometheusSourceOptions['onQueryDone'];
@@ -339,6 +467,22 @@ export class PrometheusSource implements MetricsSource {
     this.secrets = secretsOf(auth);
     this.withClientCert = options.tls?.cert !== undefined;
     this.extra = (options.selectors ?? []).map((m) => `,${matcherText(m)}`).join('');
+    this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError(`PrometheusSource: maxInFlight must be a whole number of at least 1 (got ${this.maxInFlight})`);
+  }
+
+  /** Waits for a free request slot; the returned function frees it. */
+  private async slot(): Promise<() => void> {
+    if (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.inFlight++;
+    let freed = false;
+    return () => {
+      if (freed) return;
+      freed = true;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on, still counted
+      else this.inFlight--;
+    };
   }
 
   // Every selector the source writes goes through one of these, so the extra matchers reach all of them.
@@ -358,189 +502,219 @@ export class PrometheusSource implements MetricsSource {
     return podMatchers(pods) + this.extra;
   }
 
+  // ---- the query plan ------------------------------------------------------------------
+
+  /**
+   * Declares a soak (metrics.ts QueryScope): from now on, a question inside it is answered
+   * from one query per family covering all of it, grouped `by (pod, container)` or
+   * `by (vertex)`, and every answer is kept for the life of the source (`instant`, `range`).
+   */
+  prepare(scope: QueryScope): void {
+    this.scopes.set(JSON.stringify(scope), scope);
+  }
+
+  /** The declared scope a question falls in, if any. */
+  private scopeWhere(test: (scope: QueryScope) => boolean): QueryScope | undefined {
+    for (const scope of this.scopes.values()) if (test(scope)) return scope;
+    return undefined;
+  }
+
+  /**
+   * The containers one family query covers for `sel`: every container of the declared scope
+   * that holds it (so one query answers them all), or `sel` alone; their matchers, and a
+   * description for progress lines.
+   */
+  private family(sel: ContainerSelector, which: 'containers' | 'usage' = 'containers'): { readonly matchers: string; readonly about: string; readonly scoped: boolean } {
+    const scope = this.scopeWhere((s) => s[which].some((c) => c.namespace === sel.namespace && c.podPattern === sel.podPattern && c.container === sel.container));
+    if (!scope) return { matchers: this.containerMatchers(sel), about: this.label(sel), scoped: false };
+    const sels = scope[which].filter((c) => c.namespace === sel.namespace);
+    const about = which === 'usage' ? `every sized container of ${scope.pipeline} in ${sel.namespace}` : `every container of ${scope.pipeline} in ${sel.namespace}`;
+    return { matchers: unionMatchers(sels) + this.extra, about, scoped: true };
+  }
+
   // ---- MetricsSource ------------------------------------------------------------------
 
-  cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    const inner = `max by (pod) (rate(container_cpu_usage_seconds_total{${this.containerMatchers(sel)}}[${RATE_RANGE}]))`;
-    return this.usage(inner, gridOf(window), `cpu p95/p99/peak ${this.label(sel)}`);
+  async cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    return this.usageOf(selected(await this.usageRead('cpu', sel, gridOf(window)), sel), `cpu p95/p99/peak ${this.label(sel)}`);
   }
 
-  memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    const inner = `max by (pod) (last_over_time(container_memory_working_set_bytes{${this.containerMatchers(sel)}}[${RATE_RANGE}]))`;
-    return this.usage(inner, gridOf(window), `memory p95/p99/peak ${this.label(sel)}`);
-  }
-
-  async memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]> {
-    // Hourly points after the first hour: start + h·3600, h ≥ 1, up to end.
-    const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
-    if (hours < 1) return [];
-    const grid: Grid = { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
-    const inner = `max by (pod) (min_over_time(container_memory_working_set_bytes{${this.containerMatchers(sel)}}[1h]))`;
-    const what = `memory trend ${this.label(sel)}`;
-    if (aligned(grid.start, HOUR)) {
-      const sq = subquery(inner, grid);
-      const result = await this.instant(tagged({ slope: `deriv(${sq}) * 3600`, points: `count_over_time(${sq})` }), grid.last, what);
-      return byPod(result, (pod, s) => ({ pod, slopeBytesPerHour: s.get('slope') ?? NaN, points: s.get('points') ?? 0 })).filter(
-        (p) => p.points >= 2 && Number.isFinite(p.slopeBytesPerHour),
-      );
-    }
-    const series = await this.range(inner, grid, what);
-    return this.podSeries(series)
-      .map(({ pod, t, v }) => ({ pod, slopeBytesPerHour: leastSquaresSlope(t, v) * HOUR, points: v.filter((x) => !Number.isNaN(x)).length }))
-      .filter((p) => p.points >= 2 && Number.isFinite(p.slopeBytesPerHour));
-  }
-
-  async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
-    const grid = gridOf(window);
-    const m = this.containerMatchers(sel);
-    const whole = duration(window.end - window.start);
-    const ratioOver = (range: string) =>
-      `max by (pod) (increase(container_cpu_cfs_throttled_periods_total{${m}}[${range}])) / max by (pod) (increase(container_cpu_cfs_periods_total{${m}}[${range}]))`;
-    const what = `cpu throttling ${this.label(sel)}`;
-    // Pods that ran in the window, so that a pod without a CPU limit (no periods series) reports 0.
-    const present = `max by (pod) (count_over_time(container_cpu_usage_seconds_total{${m}}[${whole}])) * 0`;
-    if (aligned(grid.start, grid.step) && grid.last === window.end) {
-      const result = await this.instant(
-        tagged({ ratio: ratioOver(whole), peak: `max_over_time(${subquery(ratioOver(RATE_RANGE), grid)})`, present }),
-        window.end,
-        what,
-      );
-      return byPod(result, (pod, s) => ({ pod, ratio: this.counted(s.get('ratio'), what, 'throttled ratio', true), peak5m: this.counted(s.get('peak'), what, 'throttled 5m peak', true) }));
-    }
-    const [overall, series] = await Promise.all([
-      this.instant(tagged({ ratio: ratioOver(whole), present }), window.end, what),
-      this.range(ratioOver(RATE_RANGE), grid, `${what} (5m peaks)`),
-    ]);
-    const peaks = new Map(this.podSeries(series).map(({ pod, v }) => [pod, maxOf(v)]));
-    return byPod(overall, (pod, s) => ({ pod, ratio: this.counted(s.get('ratio'), what, 'throttled ratio', true), peak5m: this.counted(peaks.get(pod), what, 'throttled 5m peak', true) }));
-  }
-
-  async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
-    gridOf(window);
-    const m = this.containerMatchers(sel);
-    const kind = sel.sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
-    const whole = duration(window.end - window.start);
-    const what = `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`;
-    const result = await this.instant(
-      tagged({
-        restarts: `max by (pod) (increase(${kind}_status_restarts_total{${m}}[${whole}]))`,
-        oom: `max by (pod) (max_over_time(${kind}_status_last_terminated_reason{${m},reason="OOMKilled"}[${whole}]))`,
-      }),
-      window.end,
-      what,
-    );
-    return byPod(result, (pod, s) => ({
-      pod,
-      // increase() extrapolates to the window's edges; restarts are whole numbers.
-      restarts: Math.round(this.counted(s.get('restarts'), what, `restarts of pod ${pod}`)),
-      oomKilled: (s.get('oom') ?? 0) > 0,
-    }));
+  async memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
+    return this.usageOf(selected(await this.usageRead('memory', sel, gridOf(window)), sel), `memory p95/p99/peak ${this.label(sel)}`);
   }
 
   async usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }> {
     const grid = gridOf(window);
-    const m = this.containerMatchers(sel);
-    const [cpu, memory] = await Promise.all([
-      this.range(`max(max by (pod) (rate(container_cpu_usage_seconds_total{${m}}[${RATE_RANGE}])))`, grid, `cpu over time ${this.label(sel)}`),
-      this.range(
-        `max(max by (pod) (last_over_time(container_memory_working_set_bytes{${m}}[${RATE_RANGE}])))`,
-        grid,
-        `memory over time ${this.label(sel)}`,
-      ),
-    ]);
-    return { cpu: this.onGrid(cpu[0], grid), memory: this.onGrid(memory[0], grid) };
+    const [cpu, memory] = await Promise.all([this.usageRead('cpu', sel, grid), this.usageRead('memory', sel, grid)]);
+    return { cpu: maxOnGrid(selected(cpu, sel), grid), memory: maxOnGrid(selected(memory, sel), grid) };
   }
 
+  /**
+   * ONE range read per resource at the window's evaluation points, every container of the
+   * family at once: CPU `max by (pod, container) (rate(…[5m]))`, memory `max by (pod,
+   * container) (last_over_time(…[5m]))`. p95, p99, peak, samples and the series over time
+   * all come from it (stats.ts, as EmbeddedSource computes them): the inner expression is
+   * evaluated once, not once per statistic.
+   */
+  private usageRead(resource: 'cpu' | 'memory', sel: ContainerSelector, grid: Grid): Promise<RangeSeries[]> {
+    const f = this.family(sel, 'usage');
+    const inner =
+      resource === 'cpu'
+        ? `rate(${metric('container_cpu_usage_seconds_total')}{${f.matchers}}[${RATE_RANGE}])`
+        : `last_over_time(${metric('container_memory_working_set_bytes')}{${f.matchers}}[${RATE_RANGE}])`;
+    return this.range(`max by (pod, container) (${inner})`, grid, `${resource} over time, ${f.about}`);
+  }
+
+  async memoryTrend(sel: ContainerSelector, window: TimeWindow): Promise<PodMemoryTrend[]> {
+    gridOf(window);
+    // Hourly points after the first hour: start + h·3600, h ≥ 1, up to end.
+    const grid = hourlyGrid(window);
+    if (!grid) return [];
+    const f = this.family(sel, 'usage');
+    const series = await this.range(
+      `max by (pod, container) (min_over_time(${metric('container_memory_working_set_bytes')}{${f.matchers}}[1h]))`,
+      grid,
+      `memory trend (hourly minima), ${f.about}`,
+    );
+    return selected(series, sel)
+      .map((s) => ({ pod: s.metric.pod ?? '', slopeBytesPerHour: leastSquaresSlope(s.t, s.v) * HOUR, points: s.v.filter((x) => !Number.isNaN(x)).length }))
+      .filter((p) => p.points >= 2 && Number.isFinite(p.slopeBytesPerHour));
+  }
+
+  /**
+   * The whole-window throttled ratio of every container of the family in one instant query;
+   * then, only for the (pod, container) pairs whose ratio is above 0, the largest 5-minute
+   * ratio at the evaluation points. A counter that did not move over the window did not
+   * move in any 5 minutes of it (a reset counts as movement in `increase`), so every other
+   * peak is 0, as EmbeddedSource computes it; without a throttled container, one query.
+   */
+  async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
+    const grid = gridOf(window);
+    const f = this.family(sel);
+    const whole = duration(window.end - window.start);
+    const ratioOver = (m: string, range: string) =>
+      `max by (pod, container) (increase(${metric('container_cpu_cfs_throttled_periods_total')}{${m}}[${range}])) / max by (pod, container) (increase(${metric('container_cpu_cfs_periods_total')}{${m}}[${range}]))`;
+    const what = `cpu throttling ${this.label(sel)}`;
+    // Pods that ran in the window, so that a pod without a CPU limit (no periods series) reports 0.
+    const present = `max by (pod, container) (count_over_time(${metric('container_cpu_usage_seconds_total')}{${f.matchers}}[${whole}])) * 0`;
+    const overall = await this.instant(tagged({ ratio: ratioOver(f.matchers, whole), present }), window.end, `cpu throttling over the window, ${f.about}`);
+    const throttled = overall.filter((s) => s.metric.stat === 'ratio' && s.value > 0 && s.metric.pod !== undefined && s.metric.container !== undefined);
+    const peaks = new Map<string, number>();
+    if (throttled.length > 0) {
+      // Exactly the throttled pods and containers (a superset of pairs, split again below).
+      const m = [
+        `namespace=${str(sel.namespace)}`,
+        `pod=~${str([...new Set(throttled.map((s) => reEscape(s.metric.pod!)))].sort().join('|'))}`,
+        `container=~${str([...new Set(throttled.map((s) => reEscape(s.metric.container!)))].sort().join('|'))}`,
+      ].join(',') + this.extra;
+      const about = `cpu throttling, 5-minute peaks of ${throttled.length} throttled container(s)`;
+      const peakSeries: { readonly metric: Labels; readonly peak: number | undefined }[] =
+        aligned(grid.start, grid.step) && grid.last === window.end
+          ? // A subquery: its inner ratio is evaluated once, for max_over_time only.
+            (await this.instant(`max_over_time(${subquery(ratioOver(m, RATE_RANGE), grid)})`, window.end, about)).map((s) => ({ metric: s.metric, peak: s.value }))
+          : (await this.range(ratioOver(m, RATE_RANGE), grid, about)).map((s) => ({ metric: s.metric, peak: maxOf(s.v) }));
+      for (const s of peakSeries) peaks.set(`${s.metric.pod ?? ''}\u0000${s.metric.container ?? ''}`, s.peak ?? 0);
+    }
+    return forContainer(overall, sel, (pod, s) => {
+      const ratio = this.counted(s.get('ratio'), what, 'throttled ratio', true);
+      return { pod, ratio, peak5m: ratio > 0 ? this.counted(peaks.get(`${pod}\u0000${sel.container}`), what, 'throttled 5m peak', true) : 0 };
+    });
+  }
+
+  async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
+    gridOf(window);
+    const f = this.family(sel);
+    const whole = duration(window.end - window.start);
+    const what = `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`;
+    // A scope reads both kinds at once (regular containers, and init containers and native
+    // sidecars); a lone selector only its own.
+    const kinds = f.scoped ? [false, true] : [sel.sidecar];
+    const parts: Record<string, string> = {};
+    for (const sidecar of kinds) {
+      const kind = sidecar ? 'kube_pod_init_container' : 'kube_pod_container';
+      parts[restartStat(sidecar, 'restarts')] = `max by (pod, container) (increase(${kind}_status_restarts_total{${f.matchers}}[${whole}]))`;
+      parts[restartStat(sidecar, 'oom')] = `max by (pod, container) (max_over_time(${kind}_status_last_terminated_reason{${f.matchers},reason="OOMKilled"}[${whole}]))`;
+    }
+    const result = await this.instant(tagged(parts), window.end, f.scoped ? `restarts and OOM kills, ${f.about}` : what);
+    return forContainer(result, sel, (pod, s) => ({
+      pod,
+      // increase() extrapolates to the window's edges; restarts are whole numbers.
+      restarts: Math.round(this.counted(s.get(restartStat(sel.sidecar, 'restarts')), what, `restarts of pod ${pod}`)),
+      oomKilled: (s.get(restartStat(sel.sidecar, 'oom')) ?? 0) > 0,
+    }));
+  }
+
+  /**
+   * The read rate summed over replicas and the replicas reporting, at every evaluation
+   * point: one range read for every vertex of a declared pipeline (`by (vertex)`), else for
+   * the one vertex; the replica count is the largest of the window.
+   */
   async throughput(namespace: string, pipeline: string, vertex: string, window: TimeWindow): Promise<VertexThroughput> {
     const grid = gridOf(window);
-    const rate5m = `rate(forwarder_data_read_total{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${RATE_RANGE}])`;
-    const perPod = `max by (pod) (${rate5m})`;
-    const what = `throughput ${pipeline}/${vertex}`;
-    const replicasQuery = aligned(grid.start, grid.step) ? `max_over_time(${subquery(`count(${perPod})`, grid)})` : undefined;
-    const [rate, replicas] = await Promise.all([
-      this.range(`sum(${dedup(rate5m)})`, grid, what),
-      replicasQuery
-        ? this.instant(replicasQuery, grid.last, `${what} (replicas)`).then((r) => finiteOr0(r[0]?.value))
-        : this.range(`count(${perPod})`, grid, `${what} (replicas)`).then((r) => finiteOr0(maxOf(r[0]?.v ?? []))),
-    ]);
-    return { rate: this.onGrid(rate[0], grid), replicas };
+    const scope = this.scopeWhere((s) => s.namespace === namespace && s.pipeline === pipeline && s.vertices.includes(vertex));
+    const vertices = scope ? [...scope.vertices].sort() : [vertex];
+    const base = this.pipelineMatchers(namespace, pipeline);
+    const selector = vertices.length === 1 ? `${base},vertex=${str(vertex)}` : `${base},vertex=~${str(vertices.map(reEscape).join('|'))}`;
+    const rate5m = `rate(${metric('forwarder_data_read_total')}{${selector}}[${RATE_RANGE}])`;
+    const series = await this.range(
+      tagged({ rate: `sum by (vertex) (${dedup(rate5m)})`, replicas: `count by (vertex) (max by (pod, vertex) (${rate5m}))` }),
+      grid,
+      `throughput ${pipeline}/${vertices.join(',')}`,
+    );
+    const of = (stat: string) => series.find((s) => s.metric.stat === stat && s.metric.vertex === vertex);
+    return { rate: this.onGrid(of('rate'), grid), replicas: finiteOr0(maxOf(of('replicas')?.v ?? [])) };
   }
 
   async processingLatencyP99(namespace: string, pipeline: string, window: TimeWindow): Promise<number | undefined> {
-    gridOf(window);
-    const buckets = `forwarder_processing_time_bucket{${this.pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}]`;
-    const result = await this.instant(
-      `histogram_quantile(0.99, sum by (le) (${dedup(`increase(${buckets})`)}))`,
-      window.end,
+    const answer = await this.windowFigures(
+      (s) => s.namespace === namespace && s.pipeline === pipeline,
+      { latency: this.latencyExpr(namespace, pipeline, window) },
+      window,
       `processing time p99 ${pipeline}`,
     );
-    const value = result[0]?.value;
+    const value = answer.find((s) => s.metric.stat === 'latency')?.value;
     return value === undefined || Number.isNaN(value) ? undefined : value;
   }
 
   async backPressureEvents(buffers: BufferSelector, window: TimeWindow): Promise<number> {
-    gridOf(window);
     const what = `back pressure ${buffers.bufferPattern}`;
-    const result = await this.instant(
-      `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${this.bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`,
-      window.end,
-      what,
-    );
-    return this.counted(result[0]?.value, what, 'isFull events');
+    const answer = await this.windowFigures((s) => sameBuffers(s.buffers, buffers), { isfull: this.backPressureExpr(buffers, window) }, window, what);
+    return this.counted(answer.find((s) => s.metric.stat === 'isfull')?.value, what, 'isFull events');
   }
 
   async errorCounts(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Readonly<Record<ErrorCounter, number>>> {
-    gridOf(window);
-    const whole = duration(window.end - window.start);
-    const matchers = { pipeline: this.pipelineMatchers(namespace, pipeline), buffer: this.bufferMatchers(buffers) };
-    // increase() drops the metric name: one tagged sub-expression per counter, in one query.
     const what = `error counters ${pipeline}`;
-    const result = await this.instant(
-      tagged(Object.fromEntries(ERROR_COUNTERS.map(({ name, by }) => [name, `sum(${dedup(`increase(${name}{${matchers[by]}}[${whole}])`)})`]))),
-      window.end,
+    const answer = await this.windowFigures(
+      (s) => s.namespace === namespace && s.pipeline === pipeline && sameBuffers(s.buffers, buffers),
+      this.errorExprs(namespace, pipeline, buffers, window),
+      window,
       what,
     );
     const out = Object.fromEntries(ERROR_COUNTERS.map(({ name }) => [name, 0])) as Record<ErrorCounter, number>;
-    for (const s of result) if (s.metric.stat && s.metric.stat in out) out[s.metric.stat as ErrorCounter] = this.counted(s.value, what, s.metric.stat);
+    for (const s of answer) if (s.metric.stat && s.metric.stat in out) out[s.metric.stat as ErrorCounter] = this.counted(s.value, what, s.metric.stat);
     return out;
   }
 
   async scrapedPods(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
-    gridOf(window);
-    const result = await this.instant(
-      `max by (pod) (max_over_time(${metric('up')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}])) == 1`,
-      window.end,
-      `scrape proof ${pods.podPattern}`,
-    );
-    return [...new Set(result.map((s) => s.metric.pod ?? ''))].filter(Boolean).sort();
+    const answer = await this.windowFigures((s) => samePods(s.pods, pods), { scraped: this.scrapedExpr(pods, window) }, window, `scrape proof ${pods.podPattern}`);
+    return podsOf(answer, 'scraped');
   }
 
   async podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]> {
-    gridOf(window);
-    const result = await this.instant(
-      `max by (pod) (max_over_time(${metric('kube_pod_info')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}]))`,
-      window.end,
-      `pods seen ${pods.podPattern}`,
-    );
-    return [...new Set(result.map((s) => s.metric.pod ?? ''))].filter(Boolean).sort();
+    const answer = await this.windowFigures((s) => samePods(s.pods, pods), { seen: this.seenExpr(pods, window) }, window, `pods seen ${pods.podPattern}`);
+    return podsOf(answer, 'seen');
   }
 
   async messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts> {
-    gridOf(window);
-    const whole = duration(window.end - window.start);
-    const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
     const what = `messages read, written and dropped ${pipeline}`;
-    const result = await this.instant(
-      [
-        tagged({ read: increase(metric('forwarder_data_read_total'), vertices.source), written: increase(metric('forwarder_write_total'), vertices.sink) }),
-        `label_replace(sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${this.pipelineMatchers(namespace, pipeline)}}[${whole}])`)}), "stat", "dropped", "", "")`,
-      ].join(' or '),
-      window.end,
+    const answer = await this.windowFigures(
+      (s) => s.namespace === namespace && s.pipeline === pipeline && s.messageVertices.source === vertices.source && s.messageVertices.sink === vertices.sink,
+      this.messageExprs(namespace, pipeline, vertices, window),
+      window,
       what,
     );
-    const stat = (name: string) => result.find((s) => s.metric.stat === name)?.value;
+    const stat = (name: string) => answer.find((s) => s.metric.stat === name)?.value;
     const dropped: Record<string, number> = {};
-    for (const s of result) if (s.metric.stat === 'dropped') dropped[s.metric.reason ?? ''] = this.counted(s.value, what, `messages dropped (${s.metric.reason ?? 'no reason'})`);
+    for (const s of answer) if (s.metric.stat === 'dropped') dropped[s.metric.reason ?? ''] = this.counted(s.value, what, `messages dropped (${s.metric.reason ?? 'no reason'})`);
     const read = stat('read');
     const written = stat('written');
     return {
@@ -550,19 +724,20 @@ export class PrometheusSource implements MetricsSource {
     };
   }
 
+  /** Pending messages and processing lag at hourly points: one range read for both. */
   async backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog> {
-    const hours = Math.floor((window.end - window.start) / HOUR + 1e-9);
-    const grid: Grid = { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
-    if (hours < 1) return { pending: { t: [], values: [] }, lagMs: { t: [], values: [] } };
-    const [pending, lag] = await Promise.all([
-      this.range(
-        `sum(max by (buffer) (last_over_time(${metric('isb_jetstream_buffer_pending')}{${this.bufferMatchers(buffers)}}[${RATE_RANGE}])))`,
-        grid,
-        `pending messages ${pipeline}`,
-      ),
-      this.range(`max(last_over_time(${metric('pipeline_processing_lag')}{${this.pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`, grid, `processing lag ${pipeline}`),
-    ]);
-    return { pending: this.onGrid(pending[0], grid), lagMs: this.onGrid(lag[0], grid) };
+    const grid = hourlyGrid(window);
+    if (!grid) return { pending: { t: [], values: [] }, lagMs: { t: [], values: [] } };
+    const series = await this.range(
+      tagged({
+        pending: `sum(max by (buffer) (last_over_time(${metric('isb_jetstream_buffer_pending')}{${this.bufferMatchers(buffers)}}[${RATE_RANGE}])))`,
+        lag: `max(last_over_time(${metric('pipeline_processing_lag')}{${this.pipelineMatchers(namespace, pipeline)}}[${RATE_RANGE}]))`,
+      }),
+      grid,
+      `pending messages and processing lag ${pipeline}`,
+    );
+    const of = (stat: string) => series.find((s) => s.metric.stat === stat);
+    return { pending: this.onGrid(of('pending'), grid), lagMs: this.onGrid(of('lag'), grid) };
   }
 
   /** One instant query per InventoryQuery (inventory.ts), at most INVENTORY_CONCURRENCY at a time. */
@@ -572,6 +747,63 @@ export class PrometheusSource implements MetricsSource {
       const selector = `${q.metric}{${[...q.matchers.map(matcherText), this.extra.slice(1)].filter(Boolean).join(',')}}`;
       return inventoryFromResult(await this.instant(inventoryExpression(selector, q.by, window), window.end, `inventory ${selector}`), q.by);
     });
+  }
+
+  // ---- whole-window figures ------------------------------------------------------------
+
+  /**
+   * Whole-window figures at `end` (increases over `[end − start]`, the scrape proof, pods
+   * seen, the latency histogram): inside a declared scope, ONE instant query answers all of
+   * them for the verdict (each tagged with a `stat` label); outside, `own` alone is asked.
+   */
+  private windowFigures(inScope: (scope: QueryScope) => boolean, own: Readonly<Record<string, string>>, window: TimeWindow, what: string): Promise<InstantSample[]> {
+    gridOf(window);
+    const scope = this.scopeWhere(inScope);
+    if (!scope) return this.instant(tagged(own), window.end, what);
+    const all = {
+      scraped: this.scrapedExpr(scope.pods, window),
+      seen: this.seenExpr(scope.pods, window),
+      ...this.messageExprs(scope.namespace, scope.pipeline, scope.messageVertices, window),
+      ...this.errorExprs(scope.namespace, scope.pipeline, scope.buffers, window),
+      isfull: this.backPressureExpr(scope.buffers, window),
+      latency: this.latencyExpr(scope.namespace, scope.pipeline, window),
+    };
+    return this.instant(tagged(all), window.end, `whole-window counters, scrape proof and latency of ${scope.pipeline}`);
+  }
+
+  private scrapedExpr(pods: PodSelector, window: TimeWindow): string {
+    return `max by (pod) (max_over_time(${metric('up')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}])) == 1`;
+  }
+
+  private seenExpr(pods: PodSelector, window: TimeWindow): string {
+    return `max by (pod) (max_over_time(${metric('kube_pod_info')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}]))`;
+  }
+
+  private latencyExpr(namespace: string, pipeline: string, window: TimeWindow): string {
+    const buckets = `forwarder_processing_time_bucket{${this.pipelineMatchers(namespace, pipeline)}}[${duration(window.end - window.start)}]`;
+    return `histogram_quantile(0.99, sum by (le) (${dedup(`increase(${buckets})`)}))`;
+  }
+
+  private backPressureExpr(buffers: BufferSelector, window: TimeWindow): string {
+    return `sum(${dedupBy('buffer', `increase(${metric('isb_jetstream_isFull_total')}{${this.bufferMatchers(buffers)}}[${duration(window.end - window.start)}])`)})`;
+  }
+
+  /** increase() drops the metric name: one tagged sub-expression per counter. */
+  private errorExprs(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Record<string, string> {
+    const whole = duration(window.end - window.start);
+    const matchers = { pipeline: this.pipelineMatchers(namespace, pipeline), buffer: this.bufferMatchers(buffers) };
+    return Object.fromEntries(ERROR_COUNTERS.map(({ name, by }) => [name, `sum(${dedup(`increase(${name}{${matchers[by]}}[${whole}])`)})`]));
+  }
+
+  /** `read` and `written`, and `dropped` by `reason` (several samples under one tag). */
+  private messageExprs(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Record<string, string> {
+    const whole = duration(window.end - window.start);
+    const increase = (name: MetricName, vertex?: string) => `sum(${dedup(`increase(${name}{${this.pipelineMatchers(namespace, pipeline, vertex)}}[${whole}])`)})`;
+    return {
+      read: increase(metric('forwarder_data_read_total'), vertices.source),
+      written: increase(metric('forwarder_write_total'), vertices.sink),
+      dropped: `sum by (reason) (${dedup(`increase(${metric('forwarder_drop_total')}{${this.pipelineMatchers(namespace, pipeline)}}[${whole}])`)})`,
+    };
   }
 
   // ---- shared shapes -------------------------------------------------------------------
@@ -587,77 +819,30 @@ export class PrometheusSource implements MetricsSource {
     return value;
   }
 
-  /** p95, p99, peak and samples of INNER (one value per pod at each evaluation point). */
-  private async usage(inner: string, grid: Grid, what: string): Promise<PodUsage[]> {
-    return this.finiteUsage(await this.rawUsage(inner, grid, what), what);
-  }
-
   /**
-   * A pod with samples whose p95, p99 or peak is NaN or infinite (e.g. `+Inf` from a broken
-   * recording rule): Prometheus's figures cannot size anything, so it is an error naming the pod.
+   * p95, p99, peak and samples of each pod's series (stats.ts usageStatistics). A point that
+   * is NaN or infinite (e.g. `+Inf` from a broken recording rule) cannot size anything: it
+   * is an error naming the pod, the time and the value.
    */
-  private finiteUsage(usage: PodUsage[], what: string): PodUsage[] {
-    for (const u of usage) {
-      const bad = (['p95', 'p99', 'peak'] as const).filter((k) => !Number.isFinite(u[k]));
-      if (bad.length > 0) {
+  private usageOf(series: readonly RangeSeries[], what: string): PodUsage[] {
+    const out: PodUsage[] = [];
+    for (const s of series) {
+      const pod = s.metric.pod ?? '';
+      const bad = s.v.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
         throw new SourceUnavailableError(
-          `Prometheus at ${this.base} answered a ${bad.map((k) => `${k} of ${u[k]}`).join(', ')} for pod ${u.pod || '(no pod label)'} (${what}): not a usable measurement`,
+          `Prometheus at ${this.base} answered ${s.v[bad]} for pod ${pod || '(no pod label)'} at ${isoTime(s.t[bad])} (${what}): not a usable measurement`,
         );
       }
+      const stats = usageStatistics(s.v);
+      if (stats.samples > 0) out.push({ pod, ...stats });
     }
-    return usage;
-  }
-
-  private async rawUsage(inner: string, grid: Grid, what: string): Promise<PodUsage[]> {
-    if (aligned(grid.start, grid.step)) {
-      const sq = subquery(inner, grid);
-      const result = await this.instant(
-        tagged({
-          p95: `quantile_over_time(0.95, ${sq})`,
-          p99: `quantile_over_time(0.99, ${sq})`,
-          peak: `max_over_time(${sq})`,
-          samples: `count_over_time(${sq})`,
-        }),
-        grid.last,
-        what,
-      );
-      return byPod(result, (pod, s) => ({
-        pod,
-        p95: s.get('p95') ?? NaN,
-        p99: s.get('p99') ?? NaN,
-        peak: s.get('peak') ?? NaN,
-        samples: Math.round(s.get('samples') ?? 0),
-      })).filter((p) => p.samples > 0);
-    }
-    const series = await this.range(inner, grid, `${what} (unaligned window: raw points)`);
-    return this.podSeries(series)
-      .map(({ pod, v }) => ({
-        pod,
-        p95: quantile(v, 0.95),
-        p99: quantile(v, 0.99),
-        peak: maxOf(v),
-        samples: v.filter((x) => !Number.isNaN(x)).length,
-      }))
-      .filter((p) => p.samples > 0);
-  }
-
-  private podSeries(series: readonly RangeSeries[]): { pod: string; t: number[]; v: number[] }[] {
-    return series
-      .map((s) => ({ pod: s.metric.pod ?? '', t: s.t, v: s.v }))
-      .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+    return out;
   }
 
   /** A range result laid onto every evaluation point of the grid, NaN where it has no point. */
   private onGrid(series: RangeSeries | undefined, grid: Grid): Series {
-    const t = Array.from({ length: grid.count }, (_, k) => grid.start + k * grid.step);
-    const values = new Array<number>(grid.count).fill(NaN);
-    if (series) {
-      for (let i = 0; i < series.t.length; i++) {
-        const k = Math.round((series.t[i] - grid.start) / grid.step);
-        if (k >= 0 && k < grid.count) values[k] = series.v[i];
-      }
-    }
-    return { t, values };
+    return maxOnGrid(series ? [series] : [], grid);
   }
 
   /** The pod pattern with its regex parts as `*`, then the container: `batch-map-soak-batch-cat-*-*` + `/udf`. */
@@ -671,7 +856,24 @@ export class PrometheusSource implements MetricsSource {
 
   // ---- HTTP ----------------------------------------------------------------------------
 
-  private async instant(query: string, time: number, what: string): Promise<InstantSample[]> {
+  /** The answer to a request asked before, or a new request; a failed one is forgotten. */
+  private remembered<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    const known = this.answers.get(key);
+    if (known) {
+      this.stats.reused++;
+      return known as Promise<T>;
+    }
+    const answer = ask();
+    this.answers.set(key, answer);
+    answer.catch(() => this.answers.delete(key));
+    return answer;
+  }
+
+  private instant(query: string, time: number, what: string): Promise<InstantSample[]> {
+    return this.remembered(`query ${time} ${query}`, () => this.instantNow(query, time, what));
+  }
+
+  private async instantNow(query: string, time: number, what: string): Promise<InstantSample[]> {
     const data = await this.call('/api/v1/query', { query, time: String(time) }, what);
     const malformed = (problem: string): never => {
       throw new SourceUnavailableError(`Prometheus at ${this.base}/api/v1/query sent a malformed answer: ${problem} (${what})`);
@@ -697,8 +899,12 @@ export class PrometheusSource implements MetricsSource {
     }
   }
 
+  private range(query: string, grid: Grid, what: string): Promise<RangeSeries[]> {
+    return this.remembered(`query_range ${grid.start}:${grid.last}:${grid.step} ${query}`, () => this.rangeNow(query, grid, what));
+  }
+
   /** query_range over the grid, split into requests of at most MAX_RANGE_POINTS points. */
-  private async range(query: string, grid: Grid, what: string): Promise<RangeSeries[]> {
+  private async rangeNow(query: string, grid: Grid, what: string): Promise<RangeSeries[]> {
     const bySeries = new Map<string, { metric: Labels; t: number[]; v: number[] }>();
     const chunks = Math.ceil(grid.count / MAX_RANGE_POINTS);
     for (let c = 0; c < chunks; c++) {
@@ -733,6 +939,15 @@ export class PrometheusSource implements MetricsSource {
   }
 
   private async call(path: string, params: Record<string, string>, what: string): Promise<any> {
+    const free = await this.slot();
+    try {
+      return await this.send(path, params, what);
+    } finally {
+      free();
+    }
+  }
+
+  private async send(path: string, params: Record<string, string>, what: string): Promise<any> {
     this.onProgress?.(what);
     const url = `${this.base}${path}`;
     const query = snippet(params.query ?? '', 600);

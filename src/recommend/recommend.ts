@@ -28,7 +28,7 @@ import {
   type SizingFlag,
   type VolumeAdvice,
 } from './policy';
-import { containerSelectorText, defaultNames, sizedSelectors, type ContainerRole, type SelectorNames } from './selectors';
+import { containerSelectorText, defaultNames, sizedSelectors, soakScope, type ContainerRole, type SelectorNames } from './selectors';
 
 /** Most points of a usage series kept in the provenance (the HTML report plots them). */
 export const MAX_SERIES_POINTS = 500;
@@ -107,6 +107,8 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
     reasons.push(`the window is ${windowHours.toFixed(1)} h; the policy needs at least ${policy.minHistoryHours} h of history`);
   }
 
+  // One query per family for the whole soak (and shared with a verdict on the same source), not one per container.
+  source.prepare?.(soakScope(plan, names));
   const selectors = sizedSelectors(plan, names);
   const containers: ContainerRecommendation[] = [];
   const observations: Record<string, ContainerObservation> = {};

@@ -14,7 +14,7 @@
  */
 import { sizedContainers, type SizedContainer, type Workload } from '../plan/containers';
 import type { SoakPlan } from '../plan/schema';
-import type { BufferSelector, ContainerSelector, PodSelector } from './metrics';
+import type { BufferSelector, ContainerSelector, PodSelector, QueryScope } from './metrics';
 
 /** What a container is, for the sizing rules that depend on it. */
 export type ContainerRole =
@@ -198,4 +198,25 @@ export function sizedSelectors(plan: SoakPlan, names: SelectorNames = defaultNam
 /** The cAdvisor selector a container is measured with, as a reader would type it into Prometheus. */
 export function containerSelectorText(sel: ContainerSelector, metric = 'container_cpu_usage_seconds_total'): string {
   return `${metric}{namespace=${JSON.stringify(sel.namespace)},pod=~${JSON.stringify(sel.podPattern)},container=${JSON.stringify(sel.container)}}`;
+}
+
+/**
+ * Everything the recommender and the verdict ask about the plan's soak (MetricsSource.prepare):
+ * both declare the same scope, so a source that memoizes answers per query (PrometheusSource)
+ * asks each family once for both, as `recommend` does when it runs the verdict first.
+ */
+export function soakScope(plan: SoakPlan, names: SelectorNames = defaultNames(plan)): QueryScope {
+  const { source, batchMap, sink } = plan.pipeline;
+  return {
+    namespace: names.namespace,
+    pipeline: names.pipeline,
+    vertices: [source.name, batchMap.name, sink.name],
+    messageVertices: { source: source.name, sink: sink.name },
+    containers: [...podContainers(plan, names), ...unsizedContainers(plan, names)].map((c) => c.selector),
+    usage: sizedSelectors(plan, names)
+      .filter((c) => c.role !== 'init')
+      .map((c) => c.selector),
+    pods: vertexPods(plan, names),
+    buffers: pipelineBuffers(plan, names),
+  };
 }

@@ -42,6 +42,18 @@ export function quantile(values: ArrayLike<number>, phi: number): number {
   return sorted[lower] * (1 - weight) + sorted[upper] * weight;
 }
 
+/**
+ * p95, p99, peak and count of the non-NaN values: `quantile_over_time(0.95 | 0.99, …)`,
+ * `max_over_time(…)` and `count_over_time(…)` of one series at the window's evaluation
+ * points. Both sources size from it (EmbeddedSource over its computed points,
+ * PrometheusSource over one range read), so they agree exactly on the same points.
+ */
+export function usageStatistics(values: ArrayLike<number>): { readonly p95: number; readonly p99: number; readonly peak: number; readonly samples: number } {
+  let samples = 0;
+  for (let i = 0; i < values.length; i++) if (!isNaNumber(values[i])) samples++;
+  return { p95: quantile(values, 0.95), p99: quantile(values, 0.99), peak: maxOf(values), samples };
+}
+
 /** The largest non-NaN value, NaN when there is none (`max_over_time`). */
 export function maxOf(values: ArrayLike<number>): number {
   let best = NAN;

@@ -35,7 +35,7 @@ import type { SoakPlan } from '../plan/schema';
 import type { MetricsSource, TimeWindow } from './metrics';
 import { coverageOf, DEFAULT_POLICY, formatBytes, steepestTrend, throttlingOf } from './policy';
 import { isoTime } from './recommend';
-import { defaultNames, pipelineBuffers, podContainers, unsizedContainers, vertexPodPattern, vertexPods, type SelectorNames } from './selectors';
+import { defaultNames, pipelineBuffers, podContainers, soakScope, unsizedContainers, vertexPodPattern, vertexPods, type SelectorNames } from './selectors';
 import { leastSquaresSlope, quantile } from './stats';
 
 export type VerdictStatus = 'pass' | 'fail' | 'warn' | 'no-data' | 'skipped';
@@ -177,6 +177,8 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const vertices = [sourceVertex.name, batchMap.name, sink.name];
   const buffers = pipelineBuffers(plan, names);
   const pods = vertexPods(plan, names);
+  // One query per family for the whole soak, shared with a recommendation on the same source.
+  source.prepare?.(soakScope(plan, names));
   const reasons: string[] = [];
   if (windowHours < criteria.minHistoryHours) reasons.push(`the window is ${windowHours.toFixed(1)} h; a verdict needs at least ${criteria.minHistoryHours} h`);
   const ns = names.namespace;

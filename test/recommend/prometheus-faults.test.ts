@@ -140,8 +140,9 @@ describe('--timeout beyond what a timer holds', () => {
 });
 
 /**
- * Answers every query with one sample (or one-point series) per `stat` the query tags, for
- * one pod, valued `value(stat)`; `undefined` leaves the stat out.
+ * Answers every query with one sample (or one-point series) per `stat` the query tags (`""`
+ * for an untagged query: the CPU, memory and memory-trend reads), for one pod's udf
+ * container of the batch-cat vertex, valued `value(stat)`; `undefined` leaves the stat out.
  */
 function perStat(value: (stat: string) => string | undefined): http.RequestListener {
   return (req, res) => {
@@ -154,7 +155,7 @@ function perStat(value: (stat: string) => string | undefined): http.RequestListe
       const result = (stats.length > 0 ? stats : ['']).flatMap((stat) => {
         const v = value(stat);
         if (v === undefined) return [];
-        const metric = { pod: 'batch-map-soak-batch-cat-0-abcde', ...(stat ? { stat } : {}) };
+        const metric = { pod: 'batch-map-soak-batch-cat-0-abcde', container: 'udf', vertex: 'batch-cat', ...(stat ? { stat } : {}) };
         return [range ? { metric, values: [[Number(form.get('start')), v]] } : { metric, value: [Number(form.get('time')), v] }];
       });
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -167,14 +168,14 @@ describe('NaN or infinite statistics: never a pass or a size', () => {
   it.each([
     ['NaN', 'NaN'],
     ['+Inf', 'Infinity'],
-  ])('recommend: a %s p95 is exit 4 naming the pod and the statistic', async (value, shown) => {
-    const stats: Record<string, string> = { p95: value, p99: '1', peak: '1', samples: '100' };
-    await withServer(perStat((stat) => stats[stat] ?? '0'), async (url) => {
+  ])('recommend: a %s CPU point is exit 4 naming the pod, the time and the value', async (value, shown) => {
+    // The untagged reads are CPU, memory and the memory trend; the trend needs 2 points, so only the usage reads see it.
+    await withServer(perStat((stat) => (stat === '' ? value : '0')), async (url) => {
       const { code, stdout, stderr } = await run('recommend', url);
       expect(code).toBe(4);
       expect(stdout).toBe('');
       expect(stderr).toMatch(
-        new RegExp(`^numaflow-soak recommend: data source unavailable: Prometheus at ${url.replace(/\./g, '\\.')} answered a p95 of ${shown} for pod batch-map-soak-batch-cat-0-abcde \\(cpu p95/p99/peak .*\\): not a usable measurement\n$`),
+        new RegExp(`^numaflow-soak recommend: data source unavailable: Prometheus at ${url.replace(/\./g, '\\.')} answered ${shown} for pod batch-map-soak-batch-cat-0-abcde at \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\((cpu|memory) p95/p99/peak .*\\): not a usable measurement\n$`),
       );
       expectClean(stderr);
     });
@@ -190,9 +191,8 @@ describe('NaN or infinite statistics: never a pass or a size', () => {
     });
   });
 
-  it('recommend: NaN sample counts are no data (exit 6), nothing sized', async () => {
-    const usage = new Set(['p95', 'p99', 'peak', 'samples']);
-    await withServer(perStat((stat) => (usage.has(stat) ? 'NaN' : '0')), async (url) => {
+  it('recommend: no CPU or memory series is no data (exit 6), nothing sized', async () => {
+    await withServer(perStat((stat) => (stat === '' ? undefined : '0')), async (url) => {
       const { code, stdout, stderr } = await run('recommend', url);
       expect(code).toBe(6);
       expect(stdout).toContain('pipeline.batchMap.udf (batch-cat/udf): no CPU or memory data in the window');
@@ -202,7 +202,7 @@ describe('NaN or infinite statistics: never a pass or a size', () => {
   });
 
   it.each([
-    ['restarts', (stat: string) => (stat === 'restarts' ? '+Inf' : '0'), 'answered Infinity for restarts of pod batch-map-soak-batch-cat-0-abcde (restarts '],
+    ['restarts', (stat: string) => (stat.endsWith('restarts') ? '+Inf' : '0'), 'answered Infinity for restarts of pod batch-map-soak-batch-cat-0-abcde (restarts '],
     ['an error counter', (stat: string) => (stat === 'forwarder_critical_error_total' ? '+Inf' : '0'), 'answered Infinity for forwarder_critical_error_total (error counters batch-map-soak)'],
     ['a throttled ratio', (stat: string) => (stat === 'ratio' ? '+Inf' : '0'), 'answered Infinity for throttled ratio (cpu throttling '],
   ])('verdict: +Inf %s is exit 4 naming it, not a pass', async (_name, value, message) => {
