@@ -3,9 +3,8 @@
  * `promtool tsdb create-blocks-from openmetrics`, starts `prometheus` on a free local port
  * over that TSDB (no scrape targets), waits for `/-/ready`, and stops it again.
  *
- * Needs `prometheus` and `promtool` on PATH (Debian's package 2.42, Ubuntu's 2.45.3; the
- * minimum is in scripts/system-tools.ts, whose check `npm test` and `.ci/run` run first). A
- * missing binary is an error naming it, never a silent skip.
+ * Needs the Debian package `prometheus` (2.42: /usr/bin/prometheus and /usr/bin/promtool);
+ * `.ci/run` installs it. A missing binary is an error naming it, never a silent skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -16,7 +15,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RawSeries, SoakDataset } from '../../src/recommend/dataset';
 import { writeOpenMetrics } from '../../src/recommend/openmetrics';
-import { describeStatus, findTool, SYSTEM_TOOLS } from '../../scripts/system-tools';
 
 export interface StartPrometheusOptions {
   /** OpenMetrics text to backfill (one file, or several covering different time ranges). */
@@ -33,6 +31,12 @@ export interface StartPrometheusOptions {
    * server's compaction and WAL.
    */
   readonly tsdb?: string;
+  /**
+   * With `dataset`: take each dataset's blocks from the shared TSDB cache (`cachedTsdb`),
+   * backfilling only a dataset no test file has backfilled before (default true); false
+   * backfills into the server's own directory.
+   */
+  readonly cache?: boolean;
   /** Milliseconds to wait for `/-/ready` (default 20000). */
   readonly readyTimeoutMs?: number;
   /**
@@ -55,21 +59,22 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/**
- * Finds `prometheus` or `promtool` on PATH at a version the tests accept (the lookup of
- * scripts/system-tools.ts, which `npm test` runs first), or fails naming what is wrong and
- * the command that installs it. Found once per process.
- */
-const foundBinaries = new Map<string, string>();
+/** Finds a binary on PATH or fails with a message naming it and the package that has it. */
 export function requireBinary(name: 'prometheus' | 'promtool'): string {
-  const known = foundBinaries.get(name);
-  if (known) return known;
-  const found = findTool(SYSTEM_TOOLS.find((t) => t.name === name)!);
-  if (found.state === 'ok') {
-    foundBinaries.set(name, found.path);
-    return found.path;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
   }
-  throw new Error(`${describeStatus(found)}: the Prometheus tests need a real Prometheus; run npx tsx scripts/ensure-test-tools.ts (npm test does), which installs it or prints the command`);
+  throw new Error(
+    `${name} is not installed (not found on PATH): the Prometheus tests need a real Prometheus; ` +
+      `install the Debian package with \`apt-get install -y prometheus\` (.ci/run does this)`,
+  );
 }
 
 /** The peak resident memory of a running process so far (Linux /proc), bytes; 0 when unknown. */
@@ -239,6 +244,94 @@ export function datasetHash(dataset: SoakDataset): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * Where backfilled TSDBs are shared between test files, jest workers and runs: one
+ * directory per dataset under the system's temporary directory (NUMAFLOW_SOAK_TSDB_CACHE
+ * moves it), named by `datasetHash`, so a changed generator makes a new one.
+ */
+export function tsdbCacheDir(): string {
+  return process.env.NUMAFLOW_SOAK_TSDB_CACHE ?? path.join(os.tmpdir(), 'numaflow-soak-tsdb-cache');
+}
+
+/** The marker a finished cache entry holds (written before the entry is renamed into place). */
+const COMPLETE = '.complete';
+/** A lock without its holder's pid file older than this was left by a process that died at once. */
+const LOCK_GRACE_MS = 30_000;
+
+/** True when the process that took a lock directory is gone. */
+function lockAbandoned(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    try {
+      return Date.now() - fs.statSync(lock).mtimeMs > LOCK_GRACE_MS;
+    } catch {
+      return false; // released meanwhile
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * The TSDB of one dataset, backfilled once for every test file and jest worker: the first
+ * to ask takes a lock (an exclusive mkdir), backfills into a scratch directory and renames
+ * it into place with its completion marker; the others wait for the marker. A lock left by
+ * a process that died is taken over. Returns the directory (read it, never write to it:
+ * `startPrometheus` copies its blocks).
+ */
+export async function cachedTsdb(dataset: SoakDataset): Promise<{ readonly dir: string; readonly backfilled: boolean }> {
+  const root = tsdbCacheDir();
+  const dir = path.join(root, `tsdb-${datasetHash(dataset)}`);
+  const done = path.join(dir, COMPLETE);
+  if (fs.existsSync(done)) return { dir, backfilled: false };
+  fs.mkdirSync(root, { recursive: true });
+  const lock = `${dir}.lock`;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (fs.existsSync(done)) return { dir, backfilled: false };
+    if (lockAbandoned(lock)) fs.rmSync(lock, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 250));
+  }
+  try {
+    fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+    if (fs.existsSync(done)) return { dir, backfilled: false };
+    const scratch = `${dir}.tmp-${process.pid}`;
+    fs.rmSync(scratch, { recursive: true, force: true });
+    try {
+      await backfillDataset(dataset, path.join(scratch, 'tsdb'), { workDir: scratch });
+      fs.writeFileSync(path.join(scratch, 'tsdb', COMPLETE), `${dataset.name}\n`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(path.join(scratch, 'tsdb'), dir);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+    return { dir, backfilled: true };
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Copies the blocks of cached TSDBs (never their marker) into one TSDB directory. */
+function copyBlocks(from: readonly string[], to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const dir of from) {
+    for (const entry of fs.readdirSync(dir)) {
+      if (entry !== COMPLETE) copyDir(path.join(dir, entry), path.join(to, entry));
+    }
+  }
+}
+
 async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number, readyFetch: typeof fetch = fetch): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
@@ -296,6 +389,16 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     let backfillMs = 0;
     if (options.tsdb) {
       copyDir(options.tsdb, tsdb);
+    } else if (options.dataset && options.cache !== false) {
+      const datasets: readonly SoakDataset[] = Array.isArray(options.dataset) ? options.dataset : [options.dataset as SoakDataset];
+      const began = performance.now();
+      const cached = [];
+      for (const dataset of datasets) cached.push(await cachedTsdb(dataset));
+      backfillMs = performance.now() - began;
+      copyBlocks(
+        cached.map((c) => c.dir),
+        tsdb,
+      );
     } else if (options.dataset) {
       const datasets: readonly SoakDataset[] = Array.isArray(options.dataset) ? options.dataset : [options.dataset as SoakDataset];
       for (const dataset of datasets) {
