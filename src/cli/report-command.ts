@@ -1,6 +1,6 @@
 /**
- * `numaflow-soak report`: the main job in one command, offline. Synthesizes both variants
- * into `<outdir>/soak/` and `<outdir>/rightsized/` (as `synth` does), prints the verdict on
+ * `numaflow-soak report`: the main job in one command, offline. Synthesizes every variant in
+ * stacks/ into `<outdir>/<variant>/` (as `synth` does), prints the verdict on
  * the embedded soak dataset and the soak → rightsized report as Markdown on stdout, and
  * writes the report as `<outdir>/report.json` and HTML (`<outdir>/report.html` unless
  * `--html` says otherwise). Exit 0, or 1 on an invalid plan or a file that cannot be
@@ -16,7 +16,7 @@ import { buildReport } from '../diff/report';
 import { defaultDataset } from '../recommend/dataset';
 import { EmbeddedSource } from '../recommend/embedded';
 import { soakVerdict } from '../recommend/verdict';
-import { sideBySide, sideFromChart } from '../diff/sides';
+import { SideError, sideBySide, sideFromChart } from '../diff/sides';
 import { projectRoot } from '../plan/load';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
@@ -28,7 +28,7 @@ import { DEFAULT_WARM_UP, parseDurationSeconds } from './soak-inputs';
 
 export const REPORT_SPEC = {
   name: 'report',
-  summary: `Synthesizes both variants into <outdir>/, prints the ${DEFAULT_BEFORE} → ${DEFAULT_AFTER} report as Markdown and writes it as JSON and HTML.`,
+  summary: `Synthesizes every variant in stacks/ into <outdir>/<variant>/ (as synth does), prints the ${DEFAULT_BEFORE} → ${DEFAULT_AFTER} report as Markdown and writes it as JSON and HTML.`,
   options: {
     outdir: { type: 'string', value: '<dir>', default: 'dist', description: 'where the manifests and report files go' },
     html: { type: 'string', value: '<file>', description: 'HTML report file (default: <outdir>/report.html)' },
@@ -48,12 +48,20 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   assertOutputAllowed(path.join(outdir, 'report.json'), 'outdir');
   assertOutputAllowed(html, 'html');
   // Every plan is loaded and checked before anything is written.
-  const { charts, plans } = buildApp({ outdir, root, variants: [DEFAULT_BEFORE, DEFAULT_AFTER] });
+  const { charts, plans } = buildApp({ outdir, root });
+  const sideOf = (variant: string) => {
+    const i = charts.findIndex((chart) => chart.node.id === variant);
+    if (i < 0) throw new SideError(`numaflow-soak report compares ${DEFAULT_BEFORE} → ${DEFAULT_AFTER}, but there is no variant ${JSON.stringify(variant)} in ${path.join(root, 'stacks')} (variants: ${charts.map((c) => c.node.id).join(', ') || 'none'})`);
+    return { side: sideFromChart(charts[i], plans[i]), loaded: plans[i] };
+  };
+  // Both sides exist before anything is written.
+  const soaked = sideOf(DEFAULT_BEFORE);
+  const resized = sideOf(DEFAULT_AFTER);
   const written = writeChartsOrFail(charts, outdir);
   charts.forEach((chart, i) => {
     process.stderr.write(`${chart.node.id}: ${written[i].length} objects in ${path.relative(process.cwd(), path.join(outdir, chart.node.id)) || '.'}/\n`);
   });
-  const [own, after] = charts.map((chart, i) => sideFromChart(chart, plans[i]));
+  const [own, after] = [soaked.side, resized.side];
   // Two variants, each in its own namespace: compared side by side (src/diff/sides.ts).
   const { before, identity } = sideBySide(own, after);
   const provenance = loadProvenance(undefined, DEFAULT_AFTER, root, after);
@@ -67,7 +75,7 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   // The verdict on the embedded soak dataset: what the soak measured, no Prometheus needed.
   const dataset = defaultDataset();
   const verdict = await soakVerdict({
-    plan: plans[0].plan,
+    plan: soaked.loaded.plan,
     source: new EmbeddedSource(dataset),
     // The same warm-up `verdict` leaves out by default.
     window: { start: dataset.start + parseDurationSeconds('report', 'warm-up', DEFAULT_WARM_UP), end: dataset.end, stepSeconds: 60 },

@@ -61,6 +61,30 @@ describe('numaflow-soak synth: every stack file with a plan is a variant', () =>
   });
 });
 
+describe('numaflow-soak report: every variant synthesized, soak → rightsized reported', () => {
+  it('writes the third variant beside soak and rightsized, and reports soak → rightsized side by side', async () => {
+    const root = projectWithThirdVariant();
+    const outdir = path.join(tempDir(), 'dist');
+    const { code, stderr } = await capture(() => main(['report', '--root', root, '--outdir', outdir]));
+    expect(code).toBe(0);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['mytest', 'report.html', 'report.json', 'rightsized', 'soak']);
+    expect(stderr).toContain('has no numaflow-soak:plan: not a variant');
+    const doc = JSON.parse(fs.readFileSync(path.join(outdir, 'report.json'), 'utf8'));
+    expect([doc.before.label, doc.after.label]).toEqual(['soak', 'rightsized']);
+    expect(doc.identity).toEqual({ before: { namespace: 'numaflow-soak' }, after: { namespace: 'numaflow-rightsized' } });
+  });
+
+  it('refuses, writing nothing, when rightsized is not among the variants', async () => {
+    const root = tempProject();
+    fs.rmSync(stackFile('rightsized', root));
+    const outdir = path.join(tempDir(), 'dist');
+    const { code, stderr } = await capture(() => main(['report', '--root', root, '--outdir', outdir]));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`numaflow-soak report compares soak → rightsized, but there is no variant "rightsized" in ${path.join(root, 'stacks')} (variants: soak)`);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
 describe('numaflow-soak diff between two variants: their namespaces are their identity', () => {
   const run = (...argv: string[]) => capture(() => main(['diff', ...argv]));
 
