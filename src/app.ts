@@ -6,7 +6,7 @@
 import { App } from 'cdk8s';
 import { estimateNodes } from './capacity/nodes';
 import { SoakChart } from './constructs/soak-chart';
-import { discoverStacks, formatFindings, loadStackFile, stackFile, type LoadedPlan } from './plan/load';
+import { discoverStacks, formatFindings, loadPlatformFile, loadStackFile, stackFile, type LoadedPlan } from './plan/load';
 
 export interface BuildAppOptions {
   /** Where `synth()` writes; cdk8s sets CDK8S_OUTDIR. @default 'dist' */
@@ -26,6 +26,8 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; charts: Soa
   if (variants === undefined) {
     const found = discoverStacks(options.root);
     for (const s of found.skipped) warn(`note: ${s.note}`);
+    // The platform stack has no chart, but its settings are checked like every stack file's.
+    for (const platform of found.platforms) loadPlatformFile(stackFile(platform, options.root));
     variants = found.variants;
   }
   const plans = variants.map((v) => loadStackFile(stackFile(v, options.root)));

@@ -52,6 +52,18 @@ describe('numaflow-soak synth: every stack file with a plan is a variant', () =>
     expect(result.stderr).toContain(`note: ${stackFile('scratch', root)} has no numaflow-soak:plan: not a variant (a stack file pulumi stack init made?), skipped`);
   });
 
+  it('checks the platform stack\'s settings too: a wrong one stops synth, naming the key', async () => {
+    const broken = projectWithThirdVariant();
+    editStack(broken, 'platform', 'numaflow-soak:installNumaflow: true', 'numaflow-soak:installNumaflow: maybe\n  numaflow-soak:protectBuffer: true');
+    const out = path.join(tempDir(), 'dist');
+    const { code, stderr } = await capture(() => main(['synth', '--root', broken, '--outdir', out]));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`invalid deployment settings in ${stackFile('platform', broken)} (2 errors):`);
+    expect(stderr).toContain("  - numaflow-soak:protectBuffer: the platform stack has no buffer service; protectBuffer belongs in a variant's stack file");
+    expect(stderr).toContain('  - numaflow-soak:installNumaflow: expected boolean (true or false), got string "maybe"');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('warns when two variants name the same namespace, as they could not run side by side', async () => {
     const shared = projectWithThirdVariant();
     editStack(shared, 'mytest', '  numaflow-soak:plan:\n', '  numaflow-soak:plan:\n    namespace: numaflow-soak\n');
