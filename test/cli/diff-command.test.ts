@@ -36,7 +36,7 @@ describe('comparing variants', () => {
   it('exits 0 for soak against itself', async () => {
     const { code, stdout } = await run('--before', 'soak', '--after', 'soak');
     expect(code).toBe(0);
-    expect(stdout).toContain('0 objects changed, 0 added, 0 removed, 13 unchanged');
+    expect(stdout).toContain('0 objects changed, 0 added, 0 removed, 14 unchanged');
   });
 
   it('exits 2, not 3, with --fail-on-risk when there are changes but no risk flags', async () => {
@@ -220,7 +220,7 @@ describe('one variant at two git revisions', () => {
     const { root } = repo();
     const { code, stdout } = await run('--root', root, '--stack', 'soak', '--base-ref', 'HEAD');
     expect(code).toBe(2);
-    expect(stdout.split('\n')[0]).toBe('### numaflow-soak: soak@HEAD → soak (working tree)');
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak: `soak@HEAD` → soak (working tree)');
     expect(stdout).toContain('| `spec.vertices[out].containerTemplate.resources.requests.cpu` | `4` | `3` |');
     expect(stdout).toContain('| out/numa | 6 | 4 / 8Gi → 3 / 8Gi | 4 / 8Gi |');
     expect(stdout).toContain(`Reproduce: \`npx numaflow-soak diff --stack soak --base-ref HEAD --root ${root}\``);
@@ -232,7 +232,7 @@ describe('one variant at two git revisions', () => {
     git(repoDir, 'commit', '-q', '-am', 'sink to 3 cores');
     const { code, stdout } = await run('--root', root, '--stack', 'soak', '--base-ref', 'HEAD~1', '--head-ref', 'HEAD');
     expect(code).toBe(2);
-    expect(stdout.split('\n')[0]).toBe('### numaflow-soak: soak@HEAD~1 → soak@HEAD');
+    expect(stdout.split('\n')[0]).toBe('### numaflow-soak: `soak@HEAD~1` → `soak@HEAD`');
   });
 
   it('reads the stack file relative to the project root when the project is a folder of a larger repository', async () => {

@@ -19,7 +19,7 @@ describe('numaflow-soak report', () => {
   it('synthesizes both variants into <outdir>/soak and <outdir>/rightsized', () => {
     for (const variant of ['soak', 'rightsized']) {
       const files = fs.readdirSync(path.join(outdir, variant));
-      expect(files).toHaveLength(13);
+      expect(files).toHaveLength(14);
       // Each variant in its own namespace, numaflow-<stack>.
       expect(files[0]).toBe(`01-namespace-numaflow-${variant}.k8s.yaml`);
     }
@@ -54,7 +54,7 @@ describe('numaflow-soak report', () => {
   });
 
   it('reports progress and plan warnings on stderr only', () => {
-    expect(result.stderr).toContain('soak: 13 objects in ');
+    expect(result.stderr).toContain('soak: 14 objects in ');
     expect(result.stderr).toContain(`wrote ${path.join(outdir, 'report.json')} and ${path.join(outdir, 'report.html')}`);
     expect(result.stdout).not.toContain('objects in');
   });
