@@ -19,13 +19,15 @@ import {
   resourceType,
   VARIANT_LABEL,
 } from '../../policy/rules';
+import { listVariants } from '../../src/plan/load';
 import { find, synthVariant, type Manifest } from '../support/synth';
 
 const PIPELINE = 'kubernetes:numaflow.numaproj.io/v1alpha1:Pipeline';
 const ISB = 'kubernetes:numaflow.numaproj.io/v1alpha1:InterStepBufferService';
 const DEPLOYMENT = 'kubernetes:apps/v1:Deployment';
 
-const VARIANTS = ['soak', 'rightsized'] as const;
+/** Every variant in stacks/ (each stack file with a plan). */
+const VARIANTS = listVariants();
 const objects: Record<string, Manifest[]> = Object.fromEntries(VARIANTS.map((v) => [v, synthVariant(v)]));
 
 function copy<T>(value: T): T {
