@@ -131,7 +131,7 @@ const CLI: readonly Case[] = [
   ['--output over a stack file', () => ['diff', '--output', 'stacks/Pulumi.rightsized.yaml'], EXIT.error, /--output.*stacks\/Pulumi\.rightsized\.yaml/],
   ['a --root without stacks', () => ['verdict', '--embedded', '--root', '/nonexistent'], EXIT.error, /\/nonexistent\/stacks\/Pulumi\.soak\.yaml/],
   ['a missing rightsized stack file (diff)', () => ['diff', '--root', noRightsized], EXIT.error, /Pulumi\.rightsized\.yaml/],
-  ['a missing rightsized stack file (report)', () => ['report', '--root', noRightsized, '--outdir', path.join(noRightsized, 'dist')], EXIT.error, /Pulumi\.rightsized\.yaml/],
+  ['a missing rightsized stack file (report)', () => ['report', '--root', noRightsized, '--outdir', path.join(noRightsized, 'dist')], EXIT.error, /no variant "rightsized" in .*\/stacks/],
   ['a git revision that does not exist', () => ['diff', '--stack', 'soak', '--base-ref', 'no-such-ref'], EXIT.error, /no-such-ref/],
   // Stack files
   ['an alias bomb', () => ['diff', '--root', bomb], EXIT.error, /^invalid plan in .*Pulumi\.soak\.yaml \(1 error\):$/],

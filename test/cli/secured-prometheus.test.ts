@@ -290,7 +290,8 @@ describe('no secret leaks', () => {
     // Both read data, and say where from: the URL without user info.
     expect(recommend.stderr).toMatch(/wrote .*Pulumi\.rightsized\.yaml \(\d+ values changed\) and .*Pulumi\.rightsized\.provenance\.json/);
     const markdown = recommendFormat === 'json' ? verdict.stdout : recommend.stdout;
-    expect(markdown).toContain(`Data: ${url.replace(/\/\/[^@/]*@/, '//')}, `);
+    // A URL is a code span in Markdown (src/markdown/writer.ts: GitHub never links one there).
+    expect(markdown).toContain(`Data: \`${url.replace(/\/\/[^@/]*@/, '//')}\`, `);
     expect(/Reproduce: `(.*)`/.exec(markdown)?.[1]).toContain(reproduced());
 
     const texts: [string, string][] = [
