@@ -12,9 +12,16 @@
  *    the dataset (the embedded comparison needs it).
  * 3. Starts Prometheus on a copy of the cached TSDB (so every run starts from the same
  *    2-hour blocks) and waits for /-/ready.
- * 4. Runs `recommendPlan` and `soakVerdict` over the whole soak at a 60-second step
- *    (BENCH_STEP) with a PrometheusSource, and prints queries, their summed time (requests
- *    overlap: recommendPlan asks six questions per container at once) and the wall time.
+ * 4. Times the reference query, ONE query computing the p95 CPU of every container in the
+ *    namespace over the window (median of 3), then runs over the whole soak at a 60-second
+ *    step (BENCH_STEP), each on a fresh PrometheusSource: `recommendPlan` alone and
+ *    `soakVerdict` alone, one request at a time (so a query's time is its own cost), and
+ *    the verdict then the recommendation on one source with the default concurrency (what
+ *    `numaflow-soak recommend --write` sends). Prints per command the queries sent, those
+ *    answered from an earlier answer, the summed query time and the wall time, both as
+ *    multiples of the reference, the three slowest queries, and the goals of issue 12:
+ *    recommend ≤ 12 queries and ≤ 8×, verdict ≤ 10 queries and ≤ 6× (summed time); a goal
+ *    missed makes the process exit 1.
  * 5. The same with EmbeddedSource on the 120-second default dataset (what the main job
  *    uses), and on the same 15-second dataset, whose recommendation must equal
  *    Prometheus's.
@@ -34,12 +41,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadStackFile, stackFile } from '../src/plan/load';
-import { DEFAULT_DATASET, generateSoakDataset, type SoakDataset } from '../src/recommend/dataset';
+import { DEFAULT_DATASET, generateSoakDataset, SOAK_NAMES, type SoakDataset } from '../src/recommend/dataset';
 import { EmbeddedSource } from '../src/recommend/embedded';
 import type { MetricsSource, TimeWindow } from '../src/recommend/metrics';
 import { datasetSampleCount } from '../src/recommend/openmetrics';
 import { REQUEST_EFFICIENCY_GOAL, requestEfficiency, statisticName, type EfficiencyReport } from '../src/recommend/policy';
-import { PrometheusSource } from '../src/recommend/prometheus';
+import { PrometheusSource, type QueryStats } from '../src/recommend/prometheus';
 import { recommendationJson, recommendPlan, type Recommendation } from '../src/recommend/recommend';
 import { sizedSelectors } from '../src/recommend/selectors';
 import { soakVerdict, verdictJson } from '../src/recommend/verdict';
@@ -106,13 +113,13 @@ function jsonDiff(a: unknown, b: unknown, where = '', out: string[] = []): strin
 /** The recommendation and verdict as JSON, without the fields naming the source. */
 async function run(source: MetricsSource, window: TimeWindow): Promise<{ recommendMs: number; verdictMs: number; result: unknown; recommendation: Recommendation; plan: ReturnType<typeof loadStackFile>['plan'] }> {
   const plan = loadStackFile(stackFile('soak', ROOT)).plan;
-  const r0 = performance.now();
-  const recommendation = recommendPlan({ plan, source, window });
-  const rec = await recommendation;
-  const recommendMs = performance.now() - r0;
+  // The order `numaflow-soak recommend` runs them in: the verdict first, then the recommendation.
   const v0 = performance.now();
   const verdict = await soakVerdict({ plan, source, window });
   const verdictMs = performance.now() - v0;
+  const r0 = performance.now();
+  const rec = await recommendPlan({ plan, source, window });
+  const recommendMs = performance.now() - r0;
   const json = JSON.parse(JSON.stringify({ recommendation: recommendationJson(rec), provenance: rec.provenance, verdict: verdictJson(verdict) }));
   delete json.recommendation.source;
   delete json.provenance.source;
@@ -180,23 +187,45 @@ async function endToEnd(): Promise<void> {
     const window: TimeWindow = { start: dataset.start, end: dataset.end, stepSeconds: STEP };
     console.log(`\nwindow      the whole soak, ${DAYS} days at a ${STEP} s step (${count((window.end - window.start) / STEP + 1)} evaluation points)\n`);
 
-    // 4. Prometheus.
-    // Every request timed on its own, to name the slowest.
-    const timings: { ms: number; query: string }[] = [];
-    const timedFetch: typeof fetch = async (input, init) => {
-      const began = performance.now();
-      try {
-        return await fetch(input, init);
-      } finally {
-        const params = new URLSearchParams(String(init?.body ?? ''));
-        timings.push({ ms: performance.now() - began, query: `${String(input).replace(server.url, '')} ${params.get('query') ?? ''}` });
-      }
-    };
-    const prometheus = new PrometheusSource({ url: server.url, timeoutMs: 120_000, fetchImpl: timedFetch });
-    const p0 = performance.now();
-    const viaPrometheus = await run(prometheus, window);
-    const promWall = performance.now() - p0;
-    const promStats = { ...prometheus.stats };
+    // 4. Prometheus: the reference query, then each command on a fresh source (a source keeps
+    // its answers, so each row counts what that command sends on its own).
+    const plan = loadStackFile(stackFile('soak', ROOT)).plan;
+    const reference = await referenceQuery(server.url, window);
+    console.log(`reference   ${s(reference.ms)} (median of ${reference.runs.length}: ${reference.runs.map(s).join(', ')}), ${reference.series} series: ${reference.query}\n`);
+    // The goals are about work: these two send one request at a time, so each query's time is its own cost.
+    const recommendAlone = await command('recommend (recommendPlan alone), 1 request at a time', server.url, (src) => recommendPlan({ plan, source: src, window }), 1);
+    const verdictAlone = await command('verdict, 1 request at a time', server.url, (src) => soakVerdict({ plan, source: src, window }), 1);
+    let viaPrometheus!: Awaited<ReturnType<typeof run>>;
+    const cli = await command('recommend --write (the verdict, then the recommendation; default concurrency)', server.url, async (src) => (viaPrometheus = await run(src, window)));
+    const promWall = cli.wallMs;
+    const promStats = cli.stats;
+    const goals: { readonly run: CommandRun; readonly queries: number; readonly ratio: number }[] = [
+      { run: recommendAlone, queries: 12, ratio: 8 },
+      { run: verdictAlone, queries: 10, ratio: 6 },
+    ];
+    const goalOf = (r: CommandRun) => goals.find((g) => g.run === r);
+    table(
+      [
+        ['command', 'queries', 'reused', 'query time (summed)', 'wall', '× reference (summed)', '× reference (wall)', 'goal'],
+        ...[recommendAlone, verdictAlone, cli].map((r) => {
+          const g = goalOf(r);
+          return [r.name, String(r.stats.queries), String(r.stats.reused), s(r.stats.totalMs), s(r.wallMs), `${(r.stats.totalMs / reference.ms).toFixed(1)}×`, `${(r.wallMs / reference.ms).toFixed(1)}×`, g ? `≤ ${g.queries} queries, ≤ ${g.ratio}×` : ''];
+        }),
+      ],
+      new Set([1, 2, 3, 4, 5, 6]),
+    );
+    for (const r of [recommendAlone, verdictAlone, cli]) {
+      console.log(`\nslowest queries of ${r.name} (time to the whole answer, while its other queries ran too):`);
+      for (const q of [...r.queries].sort((a, b) => b.ms - a.ms).slice(0, 3)) console.log(`  ${s(q.ms).padStart(8)}  ${q.what}`);
+    }
+    console.log('');
+    for (const g of goals) {
+      const ratio = g.run.stats.totalMs / reference.ms;
+      const met = g.run.stats.queries <= g.queries && ratio <= g.ratio;
+      console.log(`${met ? 'PASS' : 'FAIL'}: ${g.run.name}: ${g.run.stats.queries} queries (goal ≤ ${g.queries}), ${ratio.toFixed(1)}× the reference query's time (goal ≤ ${g.ratio}×)`);
+      if (!met) process.exitCode = 1;
+    }
+    console.log('');
 
     // 5. Embedded, on the default dataset and on the same 15-second one.
     const e0 = performance.now();
@@ -223,11 +252,6 @@ async function endToEnd(): Promise<void> {
       if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     }
     console.log(`\n(the default dataset took ${s(defaultGenMs)} to generate; summed times exceed the wall time where calls overlap)`);
-    // fetch resolves on the response headers; the body is read after, so these are time to first byte.
-    console.log(`\nslowest Prometheus requests (time to the answer's headers, while other requests ran too):`);
-    for (const t of [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5)) {
-      console.log(`  ${s(t.ms).padStart(8)}  ${t.query.length > 200 ? `${t.query.slice(0, 200)}…` : t.query}`);
-    }
 
     const diff = jsonDiff(viaPrometheus.result, viaSame.result);
     console.log(
@@ -243,6 +267,46 @@ async function endToEnd(): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+interface CommandRun {
+  readonly name: string;
+  readonly wallMs: number;
+  readonly stats: QueryStats;
+  /** Every request: what it asked (PrometheusSource's description) and how long its whole answer took. */
+  readonly queries: readonly { readonly what: string; readonly ms: number }[];
+}
+
+/** Runs one command against a fresh PrometheusSource and records its requests. */
+async function command(name: string, url: string, body: (source: PrometheusSource) => Promise<unknown>, maxInFlight?: number): Promise<CommandRun> {
+  const queries: { what: string; ms: number }[] = [];
+  const source = new PrometheusSource({ url, timeoutMs: 300_000, maxInFlight, onQueryDone: (d) => queries.push({ what: d.what, ms: d.elapsedMs }) });
+  const began = performance.now();
+  await body(source);
+  return { name, wallMs: performance.now() - began, stats: { ...source.stats }, queries };
+}
+
+/**
+ * The reference: ONE query computing the p95 CPU of every container in the namespace over
+ * the window (the 5-minute rate at the window's step), as a subquery at the window's end.
+ * Timed to its whole answer, three times; the median is the unit the commands are measured in.
+ */
+async function referenceQuery(url: string, window: TimeWindow): Promise<{ ms: number; runs: number[]; series: number; query: string }> {
+  const range = `${Math.round((window.end - window.start) * 1000) + 1}ms`;
+  const query = `quantile_over_time(0.95, (max by (pod, container) (rate(container_cpu_usage_seconds_total{namespace="${SOAK_NAMES.namespace}",container!="",container!="POD"}[5m])))[${range}:${window.stepSeconds}s])`;
+  const runs: number[] = [];
+  let series = 0;
+  for (let i = 0; i < 3; i++) {
+    const began = performance.now();
+    const response = await fetch(`${url}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ query, time: String(window.end) }).toString() });
+    const body = (await response.json()) as { status: string; data?: { result?: unknown[] } };
+    runs.push(performance.now() - began);
+    if (body.status !== 'success') throw new Error(`the reference query failed: ${JSON.stringify(body).slice(0, 300)}`);
+    series = body.data?.result?.length ?? 0;
+  }
+  if (series === 0) throw new Error('the reference query found no series: the dataset is not what the bench expects');
+  const sorted = [...runs].sort((a, b) => a - b);
+  return { ms: sorted[1], runs, series, query };
 }
 
 const cores = (x: number) => (x >= 1 ? x.toFixed(3) : `${(x * 1000).toFixed(1)}m`);
