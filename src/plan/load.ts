@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { DEPLOYMENT_KEYS, deploymentSettings, platformSettings, ROLE_KEYS, type DeploymentSettings, type PlatformSettings, type StackRole } from './deployment';
+import { showInvisible } from './invisible';
 import { checkPlan, type Finding } from './rules';
 import { DNS_1123, planErrorMap, soakPlan, type SoakPlan } from './schema';
 
@@ -511,8 +512,20 @@ export function projectRoot(): string {
 
 export function formatFindings(source: string, findings: readonly Finding[], subject = 'plan'): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
-  const head = errors > 0 ? `invalid ${subject} in ${source} (${errors} error${errors === 1 ? '' : 's'}):` : `${subject} ${source}:`;
-  return [head, ...findings.map((f) => `  - ${f.severity === 'warning' ? 'warning: ' : ''}${f.path}: ${f.message}`)].join('\n');
+  const at = oneLine(source);
+  const head = errors > 0 ? `invalid ${subject} in ${at} (${errors} error${errors === 1 ? '' : 's'}):` : `${subject} ${at}:`;
+  return [head, ...findings.map((f) => `  - ${f.severity === 'warning' ? 'warning: ' : ''}${oneLine(f.path)}: ${oneLine(f.message)}`)].join('\n');
+}
+
+/**
+ * Text from a stack file (a key may hold anything YAML can quote: line breaks, terminal
+ * escapes, direction overrides) kept on one line and read as stored: line breaks and tabs
+ * as `\n`, `\r`, `\t`, every other invisible character as `\uXXXX` (src/plan/invisible.ts).
+ * So a finding is one line a terminal shows as written, and a key cannot forge a heading
+ * or a line of its own where the message is pasted.
+ */
+function oneLine(text: string): string {
+  return showInvisible(text.replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t'));
 }
 
 function issueToFinding(issue: z.core.$ZodIssue, prefix: string, numbers?: WrittenNumbers): Finding {
