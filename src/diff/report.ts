@@ -115,6 +115,12 @@ export interface RiskContext {
   readonly before?: Pick<ReportSide, 'settings' | 'encryptedSettings'>;
   readonly after?: Pick<ReportSide, 'settings' | 'encryptedSettings'>;
   readonly resizeFactor?: number;
+  /**
+   * Two variants side by side (ReportOptions.identity), not one stack at two revisions:
+   * their deployment settings are two stacks' own, so a different target cluster moves
+   * nothing, and protection off on the after side is that variant's, not a change.
+   */
+  readonly sideBySide?: { readonly before: string; readonly after: string };
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -294,6 +300,15 @@ export function findRisks(
 function deploymentRisks(context: RiskContext, add: (severity: RiskSeverity, code: string, message: string) => void): void {
   const [x, y] = [context.before?.settings, context.after?.settings];
   if (!x || !y) return;
+  if (context.sideBySide) {
+    // Two stacks, each with its own state: neither's settings change the other's. Whether
+    // they target one cluster or two (numaflow-soak:context, kubeconfig), nothing is created
+    // on one and deleted from the other, so that is not a risk here (it is across revisions).
+    if (x.protectBuffer && !y.protectBuffer) {
+      add('warning', 'buffer-protection-off', `${context.sideBySide.after} runs with numaflow-soak:protectBuffer off (${context.sideBySide.before} has it on): Pulumi would not refuse to delete or replace its buffer service and the namespace holding its volumes`);
+    }
+    return;
+  }
   const encrypted = (side: RiskContext['before'], key: string) => side?.encryptedSettings?.includes(key) ?? false;
   if (x.protectBuffer && !y.protectBuffer) {
     add('critical', 'buffer-protection-off', 'numaflow-soak:protectBuffer is turned off: Pulumi no longer refuses to delete or replace the buffer service and the namespace holding its volumes');
@@ -328,6 +343,7 @@ export function buildReport(before: ReportSide, after: ReportSide, options: Repo
       before,
       after,
       ...(options.resizeFactor !== undefined ? { resizeFactor: options.resizeFactor } : {}),
+      ...(options.identity ? { sideBySide: { before: before.label, after: after.label } } : {}),
     }),
     objects,
     changed: objects.some((o) => o.status !== 'unchanged'),

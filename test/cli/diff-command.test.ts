@@ -88,15 +88,23 @@ describe('risk flags', () => {
     expect((await run('--root', root)).code).toBe(2);
   });
 
-  it('flags protection turned off and a target-cluster change critical; exits 3 with --fail-on-risk', async () => {
+  it('between two variants, another target cluster is no risk and protection off only a warning about that variant; exits 3 with --fail-on-risk', async () => {
     const root = tempProject();
     editStack(root, 'rightsized', 'numaflow-soak:protectBuffer: true', 'numaflow-soak:protectBuffer: false\n  numaflow-soak:context: other-cluster');
     const failing = await run('--root', root, '--fail-on-risk');
     expect(failing.code).toBe(3);
-    expect(failing.stdout).toContain('- 🛑 **critical** `buffer-protection-off`: numaflow-soak:protectBuffer is turned off');
-    expect(failing.stdout).toContain('- 🛑 **critical** `target-cluster-changed`: the target cluster changes (context (current) → other-cluster)');
+    expect(failing.stdout).toContain('- ⚠️ **warning** `buffer-protection-off`: rightsized runs with numaflow-soak:protectBuffer off (soak has it on)');
+    expect(failing.stdout).not.toContain('target-cluster-changed');
     const json = JSON.parse((await run('--root', root, '--format', 'json')).stdout) as { risks: { code: string; severity: string }[] };
-    expect(json.risks.filter((r) => r.severity === 'critical').map((r) => r.code)).toEqual(expect.arrayContaining(['buffer-protection-off', 'target-cluster-changed']));
+    expect(json.risks.map((r) => r.code)).not.toContain('target-cluster-changed');
+    expect(json.risks.filter((r) => r.code === 'buffer-protection-off').map((r) => r.severity)).toEqual(['warning']);
+    // Two variants that both deploy to the current context: nothing about the cluster either.
+    const same = tempProject();
+    editStack(same, 'soak', 'numaflow-soak:protectBuffer: true', 'numaflow-soak:protectBuffer: true\n  numaflow-soak:context: kind-soak');
+    editStack(same, 'rightsized', 'numaflow-soak:protectBuffer: true', 'numaflow-soak:protectBuffer: true\n  numaflow-soak:context: kind-soak');
+    const risks = (JSON.parse((await run('--root', same, '--format', 'json')).stdout) as { risks: { code: string }[] }).risks.map((r) => r.code);
+    expect(risks).not.toContain('target-cluster-changed');
+    expect(risks).not.toContain('buffer-protection-off');
   });
 
   it('flags a resize beyond --resize-factor (default 250: the real resize is not flagged), and refuses a factor of 1 or less', async () => {
@@ -250,6 +258,17 @@ describe('one variant at two git revisions', () => {
     const missing = await run('--root', root, '--stack', 'staging', '--base-ref', 'HEAD');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot read stacks/Pulumi.staging.yaml at revision HEAD');
+  });
+
+  it('flags protection turned off and a target-cluster change of the stack critical; exits 3 with --fail-on-risk', async () => {
+    const { root } = repo();
+    editStack(root, 'soak', 'numaflow-soak:protectBuffer: true', 'numaflow-soak:protectBuffer: false\n  numaflow-soak:context: other-cluster');
+    const failing = await run('--root', root, '--stack', 'soak', '--base-ref', 'HEAD', '--fail-on-risk');
+    expect(failing.code).toBe(3);
+    expect(failing.stdout).toContain('- 🛑 **critical** `buffer-protection-off`: numaflow-soak:protectBuffer is turned off');
+    expect(failing.stdout).toContain('- 🛑 **critical** `target-cluster-changed`: the target cluster changes (context (current) → other-cluster)');
+    const json = JSON.parse((await run('--root', root, '--stack', 'soak', '--base-ref', 'HEAD', '--format', 'json')).stdout) as { risks: { code: string; severity: string }[] };
+    expect(json.risks.filter((r) => r.severity === 'critical').map((r) => r.code)).toEqual(expect.arrayContaining(['buffer-protection-off', 'target-cluster-changed']));
   });
 
   it('refuses a revision that git would read as an option', async () => {

@@ -171,6 +171,18 @@ describe('risk flags from the deployment settings', () => {
     expect(codes(buildReport(withSettings({}, ['kubeconfig']), withSettings({}, ['kubeconfig'])))).toEqual([]);
   });
 
+  it('between two variants side by side, another context or kubeconfig is no risk, and protection off is a warning naming the variant', () => {
+    const pair = variantPair('soak', 'rightsized');
+    const side = (base: typeof soak, settings: Partial<NonNullable<typeof soak.settings>>, encryptedSettings: readonly string[] = []) => ({ ...base, settings: { ...base.settings!, ...settings }, encryptedSettings });
+    const beside = (before: typeof soak, after: typeof soak) => buildReport(before, after, { identity: pair.identity });
+    expect(codes(beside(side(pair.before, { context: 'kind-a' }), side(pair.after, { context: 'kind-b', kubeconfig: 'apiVersion: v1' })))).toEqual([]);
+    expect(codes(beside(pair.before, side(pair.after, {}, ['kubeconfig'])))).toEqual([]);
+    const off = beside(pair.before, side(pair.after, { protectBuffer: false }));
+    expect(off.risks).toEqual([{ severity: 'warning', code: 'buffer-protection-off', message: expect.stringMatching(/^rightsized runs with numaflow-soak:protectBuffer off \(soak has it on\)/) }]);
+    expect(codes(beside(side(pair.before, { protectBuffer: false }), pair.after))).toEqual([]);
+    // The same settings without identity (one stack at two revisions) are still critical.
+    expect(codes(buildReport(side(pair.before, { context: 'kind-a' }), side(pair.after, { context: 'kind-b' })))).toEqual(['target-cluster-changed']);
+  });
 });
 
 describe('risk flags on sizes', () => {
