@@ -43,7 +43,11 @@ export const SOURCE_OPTIONS = {
     multiple: true,
     description: 'an extra label matcher (=, =~, != or !~) added to every query, e.g. cluster="prod-eu" on a shared Prometheus, Thanos or Mimir',
   },
-  namespace: { type: 'string', value: '<ns>', description: "namespace of the soak (default: the plan's)" },
+  namespace: {
+    type: 'string',
+    value: '<ns>',
+    description: "namespace of the soak (default: the plan's: its namespace key, else numaflow-<stack>, e.g. numaflow-rightsized for --stack rightsized; the embedded dataset is a soak in numaflow-soak, so with --embedded and another --stack give --namespace numaflow-soak)",
+  },
   pipeline: { type: 'string', value: '<name>', description: "pipeline name (default: the plan's)" },
   buffer: { type: 'string', value: '<name>', description: "InterStepBufferService name (default: the plan's)" },
   stack: { type: 'string', value: '<variant>', default: SOAKED_VARIANT, description: 'the plan that was soaked (stacks/Pulumi.<variant>.yaml)' },

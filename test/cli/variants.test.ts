@@ -191,3 +191,26 @@ describe('numaflow-soak recommend --write-to', () => {
     expect(again.stderr).toMatch(/wrote .*Pulumi\.rightsized\.yaml \(0 values changed\)/);
   });
 });
+
+describe('the namespace verdict reads: --stack picks the plan, and with it numaflow-<stack>', () => {
+  const verdict = (...argv: string[]) => capture(() => main(['verdict', '--embedded', '--quiet', '--format', 'json', ...argv]));
+  const namespaces = (stdout: string) => [...new Set([...stdout.matchAll(/namespace=\\?"([^"\\]+)\\?"/g)].map((m) => m[1]))];
+
+  it('reads numaflow-rightsized for --stack rightsized, where the embedded soak (numaflow-soak) has nothing: too little data, exit 6', async () => {
+    const { code, stdout } = await verdict('--stack', 'rightsized');
+    expect(code).toBe(6);
+    expect(namespaces(stdout)).toEqual(['numaflow-rightsized']);
+  });
+
+  it('reads the namespace given with --namespace instead, and judges the embedded soak', async () => {
+    const { code, stdout } = await verdict('--stack', 'rightsized', '--namespace', 'numaflow-soak');
+    expect(code).toBe(0);
+    expect(namespaces(stdout)).toEqual(['numaflow-soak']);
+  });
+
+  it('says so in --help', async () => {
+    const { stdout } = await capture(() => main(['verdict', '--help']));
+    expect(stdout).toContain('numaflow-<stack>, e.g. numaflow-rightsized for --stack rightsized');
+    expect(stdout).toContain('with --embedded and another --stack give --namespace numaflow-soak');
+  });
+});
