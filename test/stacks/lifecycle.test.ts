@@ -136,6 +136,17 @@ describe('teardown', () => {
     expect([...run.options.values()].some((o) => o.protect)).toBe(false);
   });
 
+  test('step 2 of the README\'s sequence (protectBuffer false, pulumi up) changes only the protect bit: the same resources with the same inputs', async () => {
+    const on = await runStack('soak', stackFileConfig('soak'));
+    const off = await runStack('soak', { ...stackFileConfig('soak'), 'numaflow-soak:protectBuffer': false });
+    const resources = (run: StackRun) => run.registered.map((r) => ({ type: r.type, name: r.name, inputs: JSON.stringify(r.inputs) }));
+    expect(on.error).toBeUndefined();
+    expect(off.error).toBeUndefined();
+    expect(resources(off)).toEqual(resources(on));
+    const changed = [...on.options.keys()].filter((key) => JSON.stringify(on.options.get(key)) !== JSON.stringify(off.options.get(key)));
+    expect(changed.map((key) => key.split('::')[0].split(':').pop()).sort()).toEqual(['InterStepBufferService', 'Namespace']);
+  });
+
   test.each(['soak', 'rightsized'])('kubectl: the %s files in reverse apply order delete the monitors, then the pipeline, then the buffer service, then the namespace', (variant) => {
     const chart = buildApp({ variants: [variant], warn: () => undefined }).charts[0];
     const reversed = chartFiles(chart).map((f) => f.file).sort().reverse();
