@@ -3,8 +3,10 @@
  * `promtool tsdb create-blocks-from openmetrics`, starts `prometheus` on a free local port
  * over that TSDB (no scrape targets), waits for `/-/ready`, and stops it again.
  *
- * Needs the Debian package `prometheus` (2.42: /usr/bin/prometheus and /usr/bin/promtool);
- * `.ci/run` installs it. A missing binary is an error naming it, never a silent skip.
+ * Needs `prometheus` and `promtool` on PATH, at a version scripts/system-tools.ts accepts
+ * (2.42.0 or newer: Debian 12's package, Ubuntu 24.04's 2.45.3); `npm test`, `.ci/run` and the
+ * pull-request workflow make sure of them first (scripts/ensure-test-tools.ts). A missing
+ * binary is an error naming it, never a silent skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -73,7 +75,7 @@ export function requireBinary(name: 'prometheus' | 'promtool'): string {
   }
   throw new Error(
     `${name} is not installed (not found on PATH): the Prometheus tests need a real Prometheus; ` +
-      `install the Debian package with \`apt-get install -y prometheus\` (.ci/run does this)`,
+      `run \`npx tsx scripts/ensure-test-tools.ts\` (npm test runs it first), which installs it or prints the command that does`,
   );
 }
 
