@@ -19,7 +19,7 @@ import { isoTime } from '../recommend/recommend';
 import type { SelectorNames } from '../recommend/selectors';
 import { nonNegativeNumber, UsageError, type OptionSpec, type OptionValues } from './args';
 import { EXIT } from './exit-codes';
-import { reproduceCommand, writeFileAtomic } from './output';
+import { assertOutputAllowed, reproduceCommand, writeFileAtomic } from './output';
 import { prometheusConnection, PROMETHEUS_OPTIONS, redactPrometheusArgs, refusePrometheusOptions, sourceErrorHint, withoutUserinfo } from './prometheus-options';
 
 /** The variant whose usage is measured, and the one `--write` updates. */
@@ -120,6 +120,8 @@ export function soakInputs(command: string, v: SourceValues): SoakInputs {
       throw error instanceof MatcherError ? new UsageError(error.message) : error;
     }
   });
+  // A stack or provenance file as --output is refused before anything is measured (and before --write writes).
+  if (v.output !== undefined) assertOutputAllowed(v.output, 'output');
   const root = path.resolve(v.root ?? projectRoot());
   const plan = loadStackFile(stackFile(v.stack ?? SOAKED_VARIANT, root)).plan;
   const names: SelectorNames = { namespace: v.namespace ?? plan.namespace, pipeline: v.pipeline ?? plan.pipeline.name, buffer: v.buffer ?? plan.buffer.name };
@@ -235,7 +237,7 @@ export function reproduceLine(command: string, inputs: SoakInputs, argv: readonl
 /** Writes a command's result to --output (atomically) or stdout. */
 export function emit(text: string, output: string | undefined): void {
   if (output !== undefined) {
-    writeFileAtomic(output, text);
+    writeFileAtomic(output, text, 'output');
     process.stderr.write(`wrote ${output}\n`);
   } else {
     process.stdout.write(text);

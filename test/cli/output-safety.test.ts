@@ -82,6 +82,49 @@ describe('output paths', () => {
   });
 });
 
+describe('the soak commands\' --output (recommend, verdict, doctor)', () => {
+  it.each([
+    ['recommend', '--write', 'stacks/Pulumi.soak.yaml'],
+    ['recommend', '--write', 'stacks/Pulumi.rightsized.yaml'],
+    ['recommend', '--write', 'stacks/Pulumi.rightsized.provenance.json'],
+    ['verdict', '--quiet', 'stacks/Pulumi.platform.yaml'],
+    ['doctor', '--quiet', 'stacks/Pulumi.soak.yaml'],
+  ])('%s %s --output %s: exit 1 naming --output and the file before anything is measured; every stack file byte-identical', async (command, flag, rel) => {
+    const root = tempProject();
+    fs.writeFileSync(path.join(root, 'stacks', 'Pulumi.rightsized.provenance.json'), '{}\n');
+    const before = tree(path.join(root, 'stacks'));
+    const file = path.join(root, rel);
+    const result = await capture(() => main([command, '--embedded', flag, '--root', root, '--output', file]));
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([`refusing to write --output ${file}: it is the project's ${rel.endsWith('.json') ? 'provenance' : 'stack'} file; choose another file`]);
+    expect(result.stdout).toBe('');
+    expect(tree(path.join(root, 'stacks'))).toEqual(before);
+  });
+
+  it('recommend --output /dev/full (as root: a device that refuses every write): exit 1 in one line, and it stays a character device', async () => {
+    const result = await capture(() => main(['recommend', '--embedded', '--quiet', '--output', '/dev/full']));
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^cannot write --output \/dev\/full: ENOSPC/)]);
+    expect(fs.statSync('/dev/full').isCharacterDevice()).toBe(true);
+  });
+
+  it('diff --html into a FIFO through the command line: the reader gets the whole report, the FIFO stays a FIFO', async () => {
+    const dir = tempDir();
+    const fifo = path.join(dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo]);
+    let got = '';
+    reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
+    const done = new Promise((resolve) => reader.on('close', resolve));
+    const result = await capture(() => main(['diff', '--output', '/dev/null', '--html', fifo]));
+    await done;
+    expect(result.code).toBe(2);
+    expect(got).toMatch(/^<!doctype html>[\s\S]*<\/html>\n?$/i);
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    expect(fs.readdirSync(dir)).toEqual(['report.fifo']);
+  });
+});
+
 describe('--outdir', () => {
   it.each(['synth', 'report'])('%s --outdir on an existing file: one line, exit 1, the file unchanged', async (command) => {
     const file = path.join(tempDir(), 'not-a-dir');
