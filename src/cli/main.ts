@@ -7,18 +7,11 @@
  * revision that does not exist, a malformed provenance file, a file that cannot be
  * written) print their message alone and exit 1; anything else is a bug and keeps its
  * stack trace.
+ *
+ * Each command's module is loaded when that command runs, not before: `verdict` never loads
+ * the constructs (cdk8s, cdk8s-plus), `--help` loads nothing but this file.
  */
-import { ProvenanceError } from '../diff/provenance-file';
-import { SideError } from '../diff/sides';
-import { PlanError } from '../plan/load';
-import { CliError } from './args';
-import { diffCommand } from './diff-command';
-import { doctorCommand } from './doctor-command';
 import { EXIT } from './exit-codes';
-import { recommendCommand } from './recommend-command';
-import { reportCommand } from './report-command';
-import { synthCommand } from './synth-command';
-import { verdictCommand } from './verdict-command';
 
 const USAGE = `usage: numaflow-soak <command> [options]
 
@@ -44,14 +37,30 @@ commands:
 Run numaflow-soak <command> --help for a command's options.
 `;
 
-const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => number | Promise<number>>> = {
-  report: reportCommand,
-  diff: diffCommand,
-  synth: synthCommand,
-  recommend: recommendCommand,
-  verdict: verdictCommand,
-  doctor: doctorCommand,
+type Command = (argv: readonly string[]) => number | Promise<number>;
+
+/**
+ * Each command, loaded on first use. `require`, not `import()`: compiled to CommonJS either
+ * way, but tsx (NUMAFLOW_SOAK_FROM_SOURCE=1) would leave an `import()` to Node's ESM loader,
+ * which does not resolve the extensionless .ts paths.
+ */
+const COMMANDS: Readonly<Record<string, () => Command>> = {
+  report: () => (require('./report-command') as typeof import('./report-command')).reportCommand,
+  diff: () => (require('./diff-command') as typeof import('./diff-command')).diffCommand,
+  synth: () => (require('./synth-command') as typeof import('./synth-command')).synthCommand,
+  recommend: () => (require('./recommend-command') as typeof import('./recommend-command')).recommendCommand,
+  verdict: () => (require('./verdict-command') as typeof import('./verdict-command')).verdictCommand,
+  doctor: () => (require('./doctor-command') as typeof import('./doctor-command')).doctorCommand,
 };
+
+/** The errors a user can act on: printed alone, exit 1. Loaded when one is thrown. */
+function isUserError(error: unknown): boolean {
+  const { CliError } = require('./args') as typeof import('./args');
+  const { PlanError } = require('../plan/load') as typeof import('../plan/load');
+  const { SideError } = require('../diff/sides') as typeof import('../diff/sides');
+  const { ProvenanceError } = require('../diff/provenance-file') as typeof import('../diff/provenance-file');
+  return error instanceof CliError || error instanceof PlanError || error instanceof SideError || error instanceof ProvenanceError;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -59,15 +68,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return EXIT.ok;
   }
-  const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!run) {
+  const load = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     process.stderr.write(`numaflow-soak: unknown command ${JSON.stringify(command)}\n${USAGE}`);
     return EXIT.error;
   }
   try {
+    const run = load();
     return await run(rest);
   } catch (error) {
-    if (error instanceof CliError || error instanceof PlanError || error instanceof SideError || error instanceof ProvenanceError) {
+    if (error instanceof Error && isUserError(error)) {
       process.stderr.write(`${error.message}\n`);
       return EXIT.error;
     }

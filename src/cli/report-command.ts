@@ -21,6 +21,7 @@ import { projectRoot } from '../plan/load';
 import { helpText, parseCommandArgs, type CommandSpec } from './args';
 import { DEFAULT_AFTER, DEFAULT_BEFORE, loadProvenance } from './diff-command';
 import { EXIT } from './exit-codes';
+import { cachedText } from './build-cache';
 import { assertOutputAllowed, reproduceCommand, writeFileAtomic } from './output';
 import { writeChartsOrFail } from './synth-command';
 import { renderVerdictMarkdown } from './verdict-command';
@@ -73,18 +74,24 @@ export async function reportCommand(argv: readonly string[]): Promise<number> {
   process.stderr.write(`wrote ${json} and ${html}\n`);
 
   // The verdict on the embedded soak dataset: what the soak measured, no Prometheus needed.
-  const dataset = defaultDataset();
-  const verdict = await soakVerdict({
-    plan: soaked.loaded.plan,
-    source: new EmbeddedSource(dataset),
-    // The same warm-up `verdict` leaves out by default.
-    window: { start: dataset.start + parseDurationSeconds('report', 'warm-up', DEFAULT_WARM_UP), end: dataset.end, stepSeconds: 60 },
+  // It depends on the code and the soaked plan only, so the compiled CLI computes it once per
+  // build and plan (src/cli/build-cache.ts).
+  const warmUp = parseDurationSeconds('report', 'warm-up', DEFAULT_WARM_UP);
+  const verdictMarkdown = await cachedText('embedded-verdict', { plan: soaked.loaded.plan, warmUp, stepSeconds: 60 }, async () => {
+    const dataset = defaultDataset();
+    const verdict = await soakVerdict({
+      plan: soaked.loaded.plan,
+      source: new EmbeddedSource(dataset),
+      // The same warm-up `verdict` leaves out by default.
+      window: { start: dataset.start + warmUp, end: dataset.end, stepSeconds: 60 },
+    });
+    return renderVerdictMarkdown(verdict, 'numaflow-soak verdict --embedded');
   });
   // report's data source is the embedded dataset by design, and it says so.
   process.stdout.write(
     `_This verdict judges the embedded dataset, a model of the soak, not a measurement. For a real soak: \`numaflow-soak verdict --prometheus-url <url>\`._\n\n`,
   );
-  process.stdout.write(`${renderVerdictMarkdown(verdict, 'numaflow-soak verdict --embedded')}\n`);
+  process.stdout.write(`${verdictMarkdown}\n`);
   process.stdout.write(renderMarkdown(report, { reproduce: reproduceCommand('report', [], argv, ['outdir', 'html']) }));
   return EXIT.ok;
 }

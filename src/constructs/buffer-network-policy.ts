@@ -40,7 +40,8 @@
  * are left to the cluster's policies, since DNS pods carry different labels on different
  * distributions.
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API types only: the rest of cdk8s-plus-28 is not loaded.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { bufferJobPodLabels, bufferLabels, daemonPodLabels, vertexPodLabels } from '../numaflow/labels';
 

@@ -3,7 +3,8 @@
  * ResourceQuota and a LimitRange derived from the plan, and the PriorityClass that keeps
  * the buffer service's pods the last to be preempted.
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API types only: the rest of cdk8s-plus-28 is not loaded.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { estimateNodes, type NodeEstimate } from '../capacity/nodes';
 import { DEFAULT_CONTAINER_LIMITS, DEFAULT_CONTAINER_REQUESTS, planTotals, podGroups, type Totals } from '../capacity/pods';

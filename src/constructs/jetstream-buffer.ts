@@ -4,7 +4,8 @@
  * per pod (required anti-affinity), a PodDisruptionBudget of one, a high PriorityClass and
  * persistent volumes. Numaflow creates the StatefulSet `isbsvc-{name}-js` from this object.
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API types only: the rest of cdk8s-plus-28 is not loaded.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { InterStepBufferService } from '../numaflow/isbsvc';

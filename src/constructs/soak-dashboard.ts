@@ -12,7 +12,8 @@
  * included), and per workload the CPU and memory of each container against its requests
  * and limits. Every metric is in the metrics contract (src/metrics/contract.ts).
  */
-import { k8s } from 'cdk8s-plus-28';
+// The generated Kubernetes API types only: the rest of cdk8s-plus-28 is not loaded.
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { createHash } from 'node:crypto';
 import { metric } from '../metrics/contract';

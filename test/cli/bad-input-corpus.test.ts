@@ -57,7 +57,7 @@ function run(command: string, args: readonly string[], cwd: string): Promise<Res
 /** A copy of the project's code and stacks (node_modules linked), as a user's checkout. */
 function projectCopy(): string {
   const copy = tempDir('numaflow-soak-corpus-');
-  for (const entry of ['src', 'bin', 'stacks', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+  for (const entry of ['src', 'bin', 'build', 'stacks', 'package.json', 'cdk8s.yaml', 'tsconfig.json', 'tsconfig.build.json']) {
     fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));

@@ -4,7 +4,7 @@
  * line per problem naming the key, or the file with a line and column, and no stack trace.
  *
  * The commands with --root (diff, report, recommend, verdict) run in-process through `main`.
- * `numaflow-soak synth`, the cdk8s app (src/main.ts, what `cdk8s synth` runs) and
+ * `numaflow-soak synth`, the cdk8s app (bin/cdk8s-app.js, what `cdk8s synth` runs) and
  * `npm run synth` itself read the project's own stacks/, so they run as processes in a
  * temporary copy of the project. What the loader refuses, case by case, is in
  * test/plan/hostile-stack-files.test.ts.
@@ -100,7 +100,7 @@ describe('as processes, in a copy of the project', () => {
   let copy: string;
   beforeAll(() => {
     copy = tempDir('numaflow-soak-copy-');
-    for (const entry of ['src', 'bin', 'stacks', 'package.json', 'cdk8s.yaml', 'tsconfig.json']) {
+    for (const entry of ['src', 'bin', 'build', 'stacks', 'package.json', 'cdk8s.yaml', 'tsconfig.json', 'tsconfig.build.json']) {
       fs.cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
     }
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
@@ -119,8 +119,8 @@ describe('as processes, in a copy of the project', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('the cdk8s app (src/main.ts, what cdk8s synth runs): exit 1, two lines, no stack trace', () => {
-    const result = run(path.join(copy, 'node_modules', '.bin', 'tsx'), ['src/main.ts']);
+  it('the cdk8s app (bin/cdk8s-app.js, what cdk8s synth runs): exit 1, two lines, no stack trace', () => {
+    const result = run(process.execPath, ['bin/cdk8s-app.js']);
     expect(result.status).toBe(EXIT_ERROR);
     expect(stderrLines(result.stderr)).toEqual(protectNopeLines('stacks/Pulumi.soak.yaml'));
   });
@@ -132,8 +132,8 @@ describe('as processes, in a copy of the project', () => {
     expect(result.status).toBe(EXIT_ERROR);
     const lines = stderrLines(result.stderr);
     expect(lines.slice(0, 2)).toEqual(protectNopeLines('stacks/Pulumi.soak.yaml'));
-    // cdk8s-cli prints `Error: command "npx tsx src/main.ts " ... returned a non-zero exit
+    // cdk8s-cli prints `Error: command "node bin/cdk8s-app.js " ... returned a non-zero exit
     // code 1` with its own stack (node_modules/cdk8s-cli/lib/cli/index.js); nothing of ours.
-    expect(lines[2]).toMatch(/^Error: command "npx tsx src\/main\.ts ?" at .* returned a non-zero exit code 1$/);
+    expect(lines[2]).toMatch(/^Error: command "node bin\/cdk8s-app\.js ?" at .* returned a non-zero exit code 1$/);
   });
 });
