@@ -490,9 +490,9 @@ export function sizeContainer(m: ContainerMeasurements, ctx: SizingContext, p: R
     ctx.windowHours < p.minHistoryHours
       ? `the window is ${ctx.windowHours.toFixed(1)} h, less than ${p.minHistoryHours} h`
       : samples < p.minSamples
-        ? `${samples} samples, fewer than ${p.minSamples}`
+        ? `${samples} samples, fewer than ${p.minSamples} (${coverage.toFixed(1)}% of the window)`
         : coverageHours < p.minHistoryHours
-          ? `data covers ${coverageHours.toFixed(1)} h, less than ${p.minHistoryHours} h`
+          ? `data covers ${coverageHours.toFixed(1)} h (${coverage.toFixed(1)}% of the window), less than ${p.minHistoryHours} h`
           : coverage < p.minCoveragePercent
             ? `data covers ${coverage.toFixed(1)}% of the window, less than ${p.minCoveragePercent}%`
             : undefined;

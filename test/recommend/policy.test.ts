@@ -284,7 +284,7 @@ describe('too little data', () => {
     expect(udf.recommended).toBe(udf.current);
     expect(r.insufficientData).toBe(true);
     expect(r.reasons).toHaveLength(1);
-    expect(r.reasons[0]).toMatch(/^pipeline\.batchMap\.udf \(batch-cat\/udf\): 50 samples, fewer than 100; measured with container_cpu_usage_seconds_total\{/);
+    expect(r.reasons[0]).toMatch(/^pipeline\.batchMap\.udf \(batch-cat\/udf\): 50 samples, fewer than 100 \(0\.7% of the window\); measured with container_cpu_usage_seconds_total\{/);
   });
 
   it('refuses a window shorter than 24 hours, for every container', async () => {
@@ -298,10 +298,10 @@ describe('too little data', () => {
   });
 
   it('refuses data that covers less than 24 hours of a long window', async () => {
-    // 1000 points at 60 s = 16.7 h of data in a 5-day window.
+    // 1000 points at 60 s = 16.7 h of data in a 5-day window (7,201 points): 13.9%.
     const r = await recommend({ containers: withContainer('isbsvc/main', { samples: 1000 }) });
     expect(r.reasons).toHaveLength(1);
-    expect(r.reasons[0]).toMatch(/^buffer\.containers\.main \(isbsvc\/main\): data covers 16\.7 h, less than 24 h; measured with /);
+    expect(r.reasons[0]).toMatch(/^buffer\.containers\.main \(isbsvc\/main\): data covers 16\.7 h \(13\.9% of the window\), less than 24 h; measured with /);
   });
 
   it('refuses when a required container has no data at all (e.g. a wrong pipeline name)', async () => {
