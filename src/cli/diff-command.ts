@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { renderHtml } from '../diff/html';
 import { renderJson } from '../diff/json';
 import { renderMarkdown } from '../diff/markdown';
+import { platformRisksAcrossRevisions, withRisks } from '../diff/platform';
 import type { Provenance } from '../diff/provenance';
 import { provenanceFile, readProvenanceFile, StaleProvenanceError, unknownProvenancePaths } from '../diff/provenance-file';
 import { buildReport, DEFAULT_RESIZE_FACTOR, type DiffReport, type SideIdentity } from '../diff/report';
@@ -138,12 +139,15 @@ export function diffCommand(argv: readonly string[]): number {
   const { before, after, afterVariant, identity } = buildSides(mode, root);
   for (const message of [...before.warnings, ...after.warnings]) process.stderr.write(`${message}\n`);
   const provenance = loadProvenance(v.provenance, afterVariant, root, after);
-  const report = buildReport(before, after, {
+  const built = buildReport(before, after, {
     resizeFactor,
     ...(price !== undefined ? { pricePerHour: price } : {}),
     ...(provenance ? { provenance } : {}),
     ...(identity ? { identity } : {}),
   });
+  // Across revisions, a change to the platform stack (installs, target cluster) is flagged too:
+  // no manifest of the variant shows it (src/diff/platform.ts).
+  const report = mode.kind === 'revisions' ? withRisks(built, platformRisksAcrossRevisions(root, mode.baseRef, mode.headRef)) : built;
 
   const reproduce = reproduceCommand('diff', modeArgs(mode), argv, ['before', 'after', 'stack', 'base-ref', 'head-ref', 'output', 'html']);
   const text = v.format === 'json' ? renderJson(report) : renderMarkdown(report, { reproduce });
