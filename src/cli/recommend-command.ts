@@ -194,6 +194,8 @@ export function renderRecommendationMarkdown(r: Recommendation, reproduce?: stri
   out.push(heading(3, `numaflow-soak recommend: ${r.insufficientData ? 'too little data' : `${r.containers.filter((c) => c.status !== 'kept').length} container(s) resized`}`), '');
   if (verdict) out.push(verdictParagraph(verdict), '');
   out.push(`Data: ${text(r.source)}, ${text(r.window.start)} to ${text(r.window.end)}, every ${r.window.stepSeconds}s. Target ${Math.round(r.target).toLocaleString('en-US')} msg/s.`, '');
+  // Recording rule or raw cAdvisor series, per usage family, and why.
+  if (r.series.length > 0) out.push('Series read:', '', ...list(r.series.map((c) => text(c.text))), '');
   out.push(`Policy: ${text(policySummary(r.policy))}.`, '');
   if (r.insufficientData) {
     out.push('**Too little data: nothing is recommended or written.**', '', ...list(r.reasons.map(text)), '');

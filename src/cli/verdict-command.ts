@@ -46,6 +46,8 @@ export function renderVerdictMarkdown(v: Verdict, reproduce?: string): string {
     '',
     `Data: ${text(v.source)}, ${text(v.window.start)} to ${text(v.window.end)}, every ${v.window.stepSeconds}s. Target ${Math.round(v.target).toLocaleString('en-US')} msg/s.`,
     '',
+    // Recording rule or raw cAdvisor series, per usage family, and why.
+    ...(v.series.length > 0 ? ['Series read:', '', ...list(v.series.map((c) => text(c.text))), ''] : []),
     ...table(['check', 'status', 'measured', 'expected'], v.lines.map((l) => [text(l.check), MARK[l.status], text(l.measured), text(l.expected)])),
   ];
   if (v.reasons.length > 0) out.push('', 'Too little data:', '', ...list(v.reasons.map(text)));

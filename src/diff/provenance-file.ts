@@ -53,6 +53,9 @@ const verdict = z
 const provenanceSchema = z.strictObject({
   source: z.string().min(1),
   window,
+  readFrom: z
+    .array(z.strictObject({ family: z.string().min(1), used: z.enum(['recorded', 'raw']), series: z.string().min(1), coveragePercent: z.number().min(0).max(100).optional() }))
+    .optional(),
   verdict: verdict.optional(),
   /** SHA-256 (hex) of the stack file text this provenance was written with (`recommend --write`). */
   stackSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),

@@ -57,6 +57,12 @@ export interface Provenance {
   /** The data source, e.g. a Prometheus URL or `embedded:seed-soak`. */
   readonly source: string;
   readonly window: { readonly start: string; readonly end: string; readonly stepSeconds: number };
+  /**
+   * Which series the usage figures were read from (a Prometheus source): per family (`cpu`,
+   * `memory`, `throttling`), the soak's recording rule (`recorded`) or the raw cAdvisor
+   * families (`raw`), and the share of the window the recorded series covered, percent.
+   */
+  readonly readFrom?: readonly { readonly family: string; readonly used: 'recorded' | 'raw'; readonly series: string; readonly coveragePercent?: number }[];
   /** The soak's verdict when the sizes were written; absent in files written before the gate. */
   readonly verdict?: SoakVerdictRecord;
   /** Keyed by the container's plan path, e.g. `pipeline.batchMap.udf`. */

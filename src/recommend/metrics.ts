@@ -190,9 +190,36 @@ export interface QueryScope {
   readonly buffers: BufferSelector;
 }
 
+/** The usage families a recording rule of the soak may stand in for (src/monitoring/recording-rules.ts). */
+export type RecordedFamily = 'cpu' | 'memory' | 'throttling';
+
+/**
+ * Which series a usage family was read from for a declared soak and window: the recording
+ * rule's, or the raw cAdvisor families, and why (PrometheusSource; docs/recommend.md
+ * "Recording rules").
+ */
+export interface SeriesChoice {
+  /** `cpu`: CPU usage; `memory`: working set (usage and trend); `throttling`: the 5-minute throttling peaks. */
+  readonly family: RecordedFamily;
+  readonly used: 'recorded' | 'raw';
+  /** The series read: the recorded name, or the raw family (families). */
+  readonly series: string;
+  /** The recorded series that was checked. */
+  readonly recorded: string;
+  /** Share of the window the recorded series cover, percent (the least covered container); absent when not checked. */
+  readonly coveragePercent?: number;
+  /** One line for people: `CPU usage: recording rule … (covers 100.0% of the window)`. */
+  readonly text: string;
+}
+
 export interface MetricsSource {
   /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
   readonly description: string;
+  /**
+   * The series each usage family of a declared soak was read from over `window`, once read
+   * (PrometheusSource: recording rule or raw). Sources without recording rules leave it out.
+   */
+  seriesChoices?(scope: QueryScope, window: TimeWindow): readonly SeriesChoice[];
   /**
    * Declares the soak the next questions are about, so that a source that pays per query
    * can answer them from one query per family (PrometheusSource). Optional: answers never

@@ -251,6 +251,7 @@ export function provenanceJson(p: Provenance, stackHash?: string): string {
   const ordered = {
     source: p.source,
     window: { start: p.window.start, end: p.window.end, stepSeconds: p.window.stepSeconds },
+    ...(p.readFrom ? { readFrom: p.readFrom.map((r) => ({ family: r.family, used: r.used, series: r.series, ...(r.coveragePercent !== undefined ? { coveragePercent: r.coveragePercent } : {}) })) } : {}),
     ...(verdict ? { verdict } : {}),
     ...(stackHash !== undefined ? { stackSha256: stackHash } : {}),
     containers,

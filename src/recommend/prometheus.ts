@@ -75,7 +75,9 @@ import {
   type PodThrottling,
   type PodUsage,
   type QueryScope,
+  type RecordedFamily,
   type Series,
+  type SeriesChoice,
   type TimeWindow,
   type VertexThroughput,
 } from './metrics';
@@ -97,7 +99,9 @@ import {
   type TlsOptions,
 } from './http-transport';
 import { inOrder, inventoryExpression, inventoryFromResult } from './inventory';
+import { DEFAULT_POLICY } from './policy';
 import { leastSquaresSlope, maxOf, usageStatistics } from './stats';
+import { RECORDED } from '../monitoring/recording-rules';
 
 export interface PrometheusSourceOptions {
   /**
@@ -124,6 +128,12 @@ export interface PrometheusSourceOptions {
    * time counts from when they are sent. 1 measures each query's own cost (the bench).
    */
   readonly maxInFlight?: number;
+  /**
+   * Read CPU usage, the working set and throttling peaks from the soak's recording rules
+   * where their series cover the window (default true); false reads the raw cAdvisor
+   * families always (see "Recording rules" in the header).
+   */
+  readonly recordingRules?: boolean;
 }
 
 /** Queries sent and the time spent waiting for them. */
@@ -167,6 +177,36 @@ const MAX_IN_FLIGHT = 3;
 /** Inventory queries in flight at once (`numaflow-soak doctor` sends one per series family and pod group). */
 const INVENTORY_CONCURRENCY = 4;
 const HOUR = 3600;
+
+/**
+ * The share of the window, percent, the recorded series must cover for every container
+ * (the least covered one counts) before the tools read them instead of the raw cAdvisor
+ * families: the coverage the recommendation and the verdict already ask of any data
+ * (policy.ts and verdict.ts `minCoveragePercent`).
+ */
+export const RECORDED_MIN_COVERAGE_PERCENT = DEFAULT_POLICY.minCoveragePercent;
+/** The coverage check looks at most this many points of the window (a multiple of the step apart). */
+const COVERAGE_POINTS = 720;
+/**
+ * Largest relative difference between a statistic read from the recorded series and the
+ * same statistic read from the raw ones: CPU and working-set p95, p99 and peak of every pod,
+ * and the 5-minute throttling peaks. A rule evaluated a few seconds off the tools'
+ * evaluation points sees the same samples, at most one rule interval later;
+ * test/recommend/recording-rules.test.ts holds every such figure to it on a real Prometheus.
+ * docs/recommend.md states it.
+ */
+export const RECORDED_TOLERANCE = 0.01;
+
+/** Per usage family: the recorded series, the raw families it replaces, for people. */
+const RECORDED_FAMILIES: Readonly<Record<RecordedFamily, { readonly recorded: MetricName; readonly raw: string; readonly what: string }>> = {
+  cpu: { recorded: RECORDED.cpuRate5m, raw: metric('container_cpu_usage_seconds_total'), what: 'CPU usage' },
+  memory: { recorded: RECORDED.workingSet, raw: metric('container_memory_working_set_bytes'), what: 'working set' },
+  throttling: {
+    recorded: RECORDED.throttledRatio5m,
+    raw: `${metric('container_cpu_cfs_throttled_periods_total')} / ${metric('container_cpu_cfs_periods_total')}`,
+    what: 'CPU throttling, 5-minute peaks',
+  },
+};
 
 /** A PromQL string literal (Go escapes; JSON's are a subset). */
 function str(value: string): string {
@@ -356,6 +396,29 @@ function hourlyGrid(window: TimeWindow): Grid | undefined {
   return { start: window.start + HOUR, last: window.start + hours * HOUR, step: HOUR, count: hours };
 }
 
+/** The key of a declared soak and window's recording-rule check. */
+function recordedKey(scope: QueryScope, window: TimeWindow): string {
+  return `${JSON.stringify(scope)} ${window.start}:${window.end}:${window.stepSeconds}`;
+}
+
+const percentText = (p: number) => `${p.toFixed(1)}%`;
+
+function recordedChoice(family: RecordedFamily, coveragePercent: number): SeriesChoice {
+  const f = RECORDED_FAMILIES[family];
+  return { family, used: 'recorded', series: f.recorded, recorded: f.recorded, coveragePercent, text: `${f.what}: recording rule ${f.recorded} (covers ${percentText(coveragePercent)} of the window)` };
+}
+
+/** A raw read: because of `why`, or because the recorded series cover only `worst.percent` of the window. */
+function rawChoice(family: RecordedFamily, why: string | undefined, worst?: { readonly percent: number; readonly label: string }): SeriesChoice {
+  const f = RECORDED_FAMILIES[family];
+  const because =
+    why ??
+    (worst!.percent === 0
+      ? `recording rule ${f.recorded} has no series in the window for ${worst!.label}`
+      : `recording rule ${f.recorded} covers ${percentText(worst!.percent)} of the window for ${worst!.label}, less than ${RECORDED_MIN_COVERAGE_PERCENT}%`);
+  return { family, used: 'raw', series: f.raw, recorded: f.recorded, ...(worst ? { coveragePercent: worst.percent } : {}), text: `${f.what}: raw ${f.raw} (${because})` };
+}
+
 /** The `stat` tag of a restart figure: kube_pod_container_* or, for init containers and native sidecars, kube_pod_init_container_*. */
 function restartStat(sidecar: boolean, figure: 'restarts' | 'oom'): string {
   return sidecar ? `init_${figure}` : figure;
@@ -449,6 +512,11 @@ export class PrometheusSource implements MetricsSource {
   private readonly withClientCert: boolean;
   /** `,cluster="prod-eu"`…: the user's extra matchers, appended to every selector. */
   private readonly extra: string;
+  private readonly recordingRules: boolean;
+  /** The recording-rule coverage check of each declared soak and window (`recordedSeries`). */
+  private readonly recordedChecks = new Map<string, Promise<Readonly<Record<RecordedFamily, SeriesChoice>>>>();
+  /** The same, once answered. */
+  private readonly recordedChosen = new Map<string, Readonly<Record<RecordedFamily, SeriesChoice>>>();
 
   constructor(options: PrometheusSourceOptions) {
     const { url, user, password } = splitUserinfo(options.url);
@@ -468,6 +536,7 @@ export class PrometheusSource implements MetricsSource {
     this.withClientCert = options.tls?.cert !== undefined;
     this.extra = (options.selectors ?? []).map((m) => `,${matcherText(m)}`).join('');
     this.maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+    this.recordingRules = options.recordingRules ?? true;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new RangeError(`PrometheusSource: maxInFlight must be a whole number of at least 1 (got ${this.maxInFlight})`);
   }
 
@@ -524,27 +593,109 @@ export class PrometheusSource implements MetricsSource {
    * that holds it (so one query answers them all), or `sel` alone; their matchers, and a
    * description for progress lines.
    */
-  private family(sel: ContainerSelector, which: 'containers' | 'usage' = 'containers'): { readonly matchers: string; readonly about: string; readonly scoped: boolean } {
+  private family(
+    sel: ContainerSelector,
+    which: 'containers' | 'usage' = 'containers',
+  ): { readonly matchers: string; readonly about: string; readonly scoped: boolean; readonly scope?: QueryScope } {
     const scope = this.scopeWhere((s) => s[which].some((c) => c.namespace === sel.namespace && c.podPattern === sel.podPattern && c.container === sel.container));
     if (!scope) return { matchers: this.containerMatchers(sel), about: this.label(sel), scoped: false };
     const sels = scope[which].filter((c) => c.namespace === sel.namespace);
     const about = which === 'usage' ? `every sized container of ${scope.pipeline} in ${sel.namespace}` : `every container of ${scope.pipeline} in ${sel.namespace}`;
-    return { matchers: unionMatchers(sels) + this.extra, about, scoped: true };
+    return { matchers: unionMatchers(sels) + this.extra, about, scoped: true, scope };
+  }
+
+  // ---- recording rules -----------------------------------------------------------------
+
+  /** True when `family` is read from its recording rule for this scope and window (a question outside every scope: raw). */
+  private async recorded(family: RecordedFamily, scope: QueryScope | undefined, window: TimeWindow): Promise<boolean> {
+    if (!scope) return false;
+    return (await this.recordedSeries(scope, window))[family].used === 'recorded';
+  }
+
+  seriesChoices(scope: QueryScope, window: TimeWindow): readonly SeriesChoice[] {
+    const chosen = this.recordedChosen.get(recordedKey(scope, window));
+    return chosen ? Object.values(chosen) : [];
+  }
+
+  /** The coverage check of a declared soak and window: asked once, the first time a usage family is read. */
+  private recordedSeries(scope: QueryScope, window: TimeWindow): Promise<Readonly<Record<RecordedFamily, SeriesChoice>>> {
+    const key = recordedKey(scope, window);
+    let check = this.recordedChecks.get(key);
+    if (!check) {
+      check = this.checkRecorded(scope, window);
+      this.recordedChecks.set(key, check);
+      check.then(
+        (chosen) => this.recordedChosen.set(key, chosen),
+        () => this.recordedChecks.delete(key),
+      );
+    }
+    return check;
+  }
+
+  /**
+   * ONE instant query at `end`: for every container selector of the scope (the sized ones
+   * for CPU and the working set; all containers together for the throttled ratio, which
+   * only CPU-limited containers have), the points of the window, at most COVERAGE_POINTS,
+   * a whole number of steps apart, at which a recorded series has a sample
+   * (`count_over_time((count(RECORDED{sel}))[W:S])`). A family's coverage is its least
+   * covered selector's; at RECORDED_MIN_COVERAGE_PERCENT or more it is read from the rule.
+   */
+  private async checkRecorded(scope: QueryScope, window: TimeWindow): Promise<Readonly<Record<RecordedFamily, SeriesChoice>>> {
+    const families = Object.keys(RECORDED_FAMILIES) as RecordedFamily[];
+    const rawBecause = (why: string) =>
+      Object.fromEntries(families.map((f) => [f, rawChoice(f, why)])) as Record<RecordedFamily, SeriesChoice>;
+    if (!this.recordingRules) return rawBecause('recording rules turned off');
+    if (this.extra) return rawBecause('--selector matchers given, and the recorded series keep only namespace, pod and container');
+    const grid = gridOf(window);
+    const every = grid.step * Math.max(1, Math.ceil(grid.count / COVERAGE_POINTS));
+    const range = duration(window.end - window.start);
+    // Subquery points are multiples of `every` in absolute time: those in (start, end].
+    const everyMs = Math.round(every * 1000);
+    const expected = Math.floor(Math.round(window.end * 1000) / everyMs) - Math.floor(Math.round(window.start * 1000) / everyMs);
+    const groups: Record<RecordedFamily, { readonly label: string; readonly matchers: string }[]> = {
+      cpu: scope.usage.map((sel) => ({ label: this.label(sel), matchers: containerMatchers(sel) })),
+      memory: scope.usage.map((sel) => ({ label: this.label(sel), matchers: containerMatchers(sel) })),
+      throttling: scope.containers.length > 0 ? [{ label: `the containers of ${scope.pipeline}`, matchers: unionMatchers(scope.containers) }] : [],
+    };
+    const parts: string[] = [];
+    for (const f of families) {
+      groups[f].forEach((g, i) => {
+        const points = `count_over_time((count(${RECORDED_FAMILIES[f].recorded}{${g.matchers}}))[${range}:${duration(every)}])`;
+        parts.push(`label_replace(label_replace(${points}, "stat", ${str(f)}, "", ""), "sel", ${str(String(i))}, "", "")`);
+      });
+    }
+    if (parts.length === 0 || expected <= 0) return rawBecause('no containers to check');
+    const answer = await this.instant(parts.join(' or '), window.end, `recording rule coverage of ${scope.pipeline}`);
+    const out = {} as Record<RecordedFamily, SeriesChoice>;
+    for (const f of families) {
+      if (groups[f].length === 0) {
+        out[f] = rawChoice(f, 'no containers to check');
+        continue;
+      }
+      let worst = { percent: Infinity, label: '' };
+      groups[f].forEach((g, i) => {
+        const found = answer.find((s) => s.metric.stat === f && s.metric.sel === String(i));
+        const percent = Math.min(100, (100 * (found && Number.isFinite(found.value) ? found.value : 0)) / expected);
+        if (percent < worst.percent) worst = { percent, label: g.label };
+      });
+      out[f] = worst.percent >= RECORDED_MIN_COVERAGE_PERCENT ? recordedChoice(f, worst.percent) : rawChoice(f, undefined, worst);
+    }
+    return out;
   }
 
   // ---- MetricsSource ------------------------------------------------------------------
 
   async cpuUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    return this.usageOf(selected(await this.usageRead('cpu', sel, gridOf(window)), sel), `cpu p95/p99/peak ${this.label(sel)}`);
+    return this.usageOf(selected(await this.usageRead('cpu', sel, window), sel), `cpu p95/p99/peak ${this.label(sel)}`);
   }
 
   async memoryUsage(sel: ContainerSelector, window: TimeWindow): Promise<PodUsage[]> {
-    return this.usageOf(selected(await this.usageRead('memory', sel, gridOf(window)), sel), `memory p95/p99/peak ${this.label(sel)}`);
+    return this.usageOf(selected(await this.usageRead('memory', sel, window), sel), `memory p95/p99/peak ${this.label(sel)}`);
   }
 
   async usageSeries(sel: ContainerSelector, window: TimeWindow): Promise<{ readonly cpu: Series; readonly memory: Series }> {
     const grid = gridOf(window);
-    const [cpu, memory] = await Promise.all([this.usageRead('cpu', sel, grid), this.usageRead('memory', sel, grid)]);
+    const [cpu, memory] = await Promise.all([this.usageRead('cpu', sel, window), this.usageRead('memory', sel, window)]);
     return { cpu: maxOnGrid(selected(cpu, sel), grid), memory: maxOnGrid(selected(memory, sel), grid) };
   }
 
@@ -553,10 +704,16 @@ export class PrometheusSource implements MetricsSource {
    * family at once: CPU `max by (pod, container) (rate(…[5m]))`, memory `max by (pod,
    * container) (last_over_time(…[5m]))`. p95, p99, peak, samples and the series over time
    * all come from it (stats.ts, as EmbeddedSource computes them): the inner expression is
-   * evaluated once, not once per statistic.
+   * evaluated once, not once per statistic. Where the soak's recording rule covers the
+   * window, its series instead: `max by (pod, container) (RECORDED{…})`, the value the rule
+   * recorded last before each point.
    */
-  private usageRead(resource: 'cpu' | 'memory', sel: ContainerSelector, grid: Grid): Promise<RangeSeries[]> {
+  private async usageRead(resource: 'cpu' | 'memory', sel: ContainerSelector, window: TimeWindow): Promise<RangeSeries[]> {
+    const grid = gridOf(window);
     const f = this.family(sel, 'usage');
+    if (await this.recorded(resource, f.scope, window)) {
+      return this.range(`max by (pod, container) (${RECORDED_FAMILIES[resource].recorded}{${f.matchers}})`, grid, `${resource} over time (recording rule), ${f.about}`);
+    }
     const inner =
       resource === 'cpu'
         ? `rate(${metric('container_cpu_usage_seconds_total')}{${f.matchers}}[${RATE_RANGE}])`
@@ -570,6 +727,9 @@ export class PrometheusSource implements MetricsSource {
     const grid = hourlyGrid(window);
     if (!grid) return [];
     const f = this.family(sel, 'usage');
+    // Always the raw samples: the recorded working set holds each sample until the rule's
+    // next evaluation, which moves an hour's minimum across the hour's edges and the slope of
+    // 24 hourly minima by more than RECORDED_TOLERANCE (test/recommend/recording-rules.test.ts).
     const series = await this.range(
       `max by (pod, container) (min_over_time(${metric('container_memory_working_set_bytes')}{${f.matchers}}[1h]))`,
       grid,
@@ -607,12 +767,20 @@ export class PrometheusSource implements MetricsSource {
         `container=~${str([...new Set(throttled.map((s) => reEscape(s.metric.container!)))].sort().join('|'))}`,
       ].join(',') + this.extra;
       const about = `cpu throttling, 5-minute peaks of ${throttled.length} throttled container(s)`;
-      const peakSeries: { readonly metric: Labels; readonly peak: number | undefined }[] =
+      const peaksOf = async (ratio: string, what: string) =>
         aligned(grid.start, grid.step) && grid.last === window.end
           ? // A subquery: its inner ratio is evaluated once, for max_over_time only.
-            (await this.instant(`max_over_time(${subquery(ratioOver(m, RATE_RANGE), grid)})`, window.end, about)).map((s) => ({ metric: s.metric, peak: s.value }))
-          : (await this.range(ratioOver(m, RATE_RANGE), grid, about)).map((s) => ({ metric: s.metric, peak: maxOf(s.v) }));
-      for (const s of peakSeries) peaks.set(`${s.metric.pod ?? ''}\u0000${s.metric.container ?? ''}`, s.peak ?? 0);
+            (await this.instant(`max_over_time(${subquery(ratio, grid)})`, window.end, what)).map((s) => ({ metric: s.metric, peak: s.value }))
+          : (await this.range(ratio, grid, what)).map((s) => ({ metric: s.metric, peak: maxOf(s.v) }));
+      const pairKey = (l: Labels) => `${l.pod ?? ''}\u0000${l.container ?? ''}`;
+      let peakSeries: { readonly metric: Labels; readonly peak: number | undefined }[] = [];
+      if (await this.recorded('throttling', f.scope, window)) {
+        peakSeries = await peaksOf(`max by (pod, container) (${RECORDED.throttledRatio5m}{${m}})`, `${about} (recording rule)`);
+      }
+      // Without the rule, or when it recorded no ratio for a throttled container: the raw counters.
+      const recordedPairs = new Set(peakSeries.map((s) => pairKey(s.metric)));
+      if (throttled.some((s) => !recordedPairs.has(pairKey(s.metric)))) peakSeries = await peaksOf(ratioOver(m, RATE_RANGE), about);
+      for (const s of peakSeries) peaks.set(pairKey(s.metric), s.peak ?? 0);
     }
     return forContainer(overall, sel, (pod, s) => {
       const ratio = this.counted(s.get('ratio'), what, 'throttled ratio', true);

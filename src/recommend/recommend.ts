@@ -10,7 +10,7 @@
 import type { ContainerObservation, Provenance, UsageStats } from '../diff/provenance';
 import type { Workload } from '../plan/containers';
 import type { ContainerResources, ScalePlan, SoakPlan } from '../plan/schema';
-import type { MetricsSource, Series, TimeWindow } from './metrics';
+import type { MetricsSource, Series, SeriesChoice, TimeWindow } from './metrics';
 import {
   adviseVolume,
   checkPlausibleUsage,
@@ -70,6 +70,12 @@ export interface Recommendation {
   readonly partitions: PartitionAdvice & { readonly path: string };
   readonly volume: VolumeAdvice;
   readonly provenance: Provenance;
+  /**
+   * Which series CPU usage, the working set and the throttling peaks were read from: the
+   * soak's recording rules or the raw cAdvisor families, and why (empty for a source
+   * without recording rules, the embedded one).
+   */
+  readonly series: readonly SeriesChoice[];
   /** True when some required measurement has too little data: nothing may be written. */
   readonly insufficientData: boolean;
   /** Why, one line per measurement. */
@@ -108,7 +114,8 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
   }
 
   // One query per family for the whole soak (and shared with a verdict on the same source), not one per container.
-  source.prepare?.(soakScope(plan, names));
+  const scope = soakScope(plan, names);
+  source.prepare?.(scope);
   const selectors = sizedSelectors(plan, names);
   const containers: ContainerRecommendation[] = [];
   const observations: Record<string, ContainerObservation> = {};
@@ -173,6 +180,8 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
   const partitions = { path: 'pipeline.batchMap.partitions', ...advisePartitions(batchMap.partitions, batchMapReplicas.recommended.min, target, policy) };
   const volume = adviseVolume(plan, policy);
   const windowText = { start: isoTime(window.start), end: isoTime(window.end), stepSeconds: window.stepSeconds };
+  const series = source.seriesChoices?.(scope, window) ?? [];
+  const readFrom = series.map((c) => ({ family: c.family, used: c.used, series: c.series, ...(c.coveragePercent !== undefined ? { coveragePercent: round(c.coveragePercent, 1) } : {}) }));
   return {
     source: source.description,
     window: windowText,
@@ -183,7 +192,8 @@ export async function recommendPlan(args: RecommendArgs): Promise<Recommendation
     replicas,
     partitions,
     volume,
-    provenance: { source: source.description, window: windowText, containers: observations },
+    provenance: { source: source.description, window: windowText, ...(readFrom.length > 0 ? { readFrom } : {}), containers: observations },
+    series,
     insufficientData: reasons.length > 0,
     reasons,
   };
@@ -256,6 +266,11 @@ export function downsample(cpu: Series, memory: Series, maxPoints: number): { t:
   return out;
 }
 
+/** A SeriesChoice as JSON: what was read, the recorded series checked, its coverage and the sentence. */
+export function seriesJson(c: SeriesChoice): unknown {
+  return { family: c.family, used: c.used, series: c.series, recorded: c.recorded, coveragePercent: c.coveragePercent ?? null, text: c.text };
+}
+
 /**
  * The recommendation as plain JSON (schemaVersion 1), the shape docs/recommend.md
  * documents field by field: quantities in canonical Kubernetes form, rates in msg/s.
@@ -269,6 +284,7 @@ export function recommendationJson(r: Recommendation): unknown {
     target: r.target,
     insufficientData: r.insufficientData,
     reasons: r.reasons,
+    series: r.series.map(seriesJson),
     policy: r.policy,
     containers: r.containers.map((c) => ({
       path: c.path,

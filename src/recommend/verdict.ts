@@ -32,11 +32,12 @@
 import type { SoakVerdictRecord } from '../diff/provenance';
 import { targetRatePerSecond } from '../plan/derived';
 import type { SoakPlan } from '../plan/schema';
-import type { MetricsSource, TimeWindow } from './metrics';
+import type { MetricsSource, SeriesChoice, TimeWindow } from './metrics';
 import { coverageOf, DEFAULT_POLICY, formatBytes, steepestTrend, throttlingOf } from './policy';
-import { isoTime } from './recommend';
+import { isoTime, seriesJson } from './recommend';
 import { defaultNames, pipelineBuffers, podContainers, soakScope, unsizedContainers, vertexPodPattern, vertexPods, type SelectorNames } from './selectors';
 import { leastSquaresSlope, quantile } from './stats';
+import { RECORDED } from '../monitoring/recording-rules';
 
 export type VerdictStatus = 'pass' | 'fail' | 'warn' | 'no-data' | 'skipped';
 export const VERDICT_CHECKS = [
@@ -135,6 +136,8 @@ export interface Verdict {
   readonly target: number;
   readonly criteria: VerdictCriteria;
   readonly lines: readonly VerdictLine[];
+  /** Which series the 5-minute throttling peaks were read from, when a container was throttled: recording rule or raw (empty for the embedded source). */
+  readonly series: readonly SeriesChoice[];
   /** No line failed. */
   readonly passed: boolean;
   /** A required line had no data, or the window is too short. */
@@ -178,7 +181,8 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const buffers = pipelineBuffers(plan, names);
   const pods = vertexPods(plan, names);
   // One query per family for the whole soak, shared with a recommendation on the same source.
-  source.prepare?.(soakScope(plan, names));
+  const scope = soakScope(plan, names);
+  source.prepare?.(scope);
   const reasons: string[] = [];
   if (windowHours < criteria.minHistoryHours) reasons.push(`the window is ${windowHours.toFixed(1)} h; a verdict needs at least ${criteria.minHistoryHours} h`);
   const ns = names.namespace;
@@ -348,7 +352,11 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     if (t.throttled && (!throttled || t.peak5m > throttled.peak5m)) throttled = { label: c.label, ratio: t.ratio, peak5m: t.peak5m };
   });
   const expectedThrottling = `≤ ${DEFAULT_POLICY.throttledRatio * 100}% of CFS periods over the window and ≤ ${DEFAULT_POLICY.throttledPeak5m * 100}% over any 5 minutes (warns only)`;
-  const throttlingSelector = selectorText('container_cpu_cfs_throttled_periods_total', { namespace: ns });
+  // Of the recorded families the verdict reads only the throttling peaks, and only when a container was throttled at all.
+  const series = (source.seriesChoices?.(scope, window) ?? []).filter((c) => c.family === 'throttling');
+  const throttlingSelector =
+    selectorText('container_cpu_cfs_throttled_periods_total', { namespace: ns }) +
+    (series.some((c) => c.used === 'recorded') ? `; 5-minute peaks ${selectorText(RECORDED.throttledRatio5m, { namespace: ns })}` : '');
   lines.push(
     !anyThrottling
       ? { check: 'cpu-throttling', status: 'no-data', measured: 'no CFS period counters', expected: expectedThrottling, selector: throttlingSelector, hint: 'cAdvisor series missing: check that the kubelet /metrics/cadvisor endpoint is scraped and --namespace' }
@@ -402,6 +410,7 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     target,
     criteria,
     lines: judged.map(({ hint, ...l }) => (hint ? { ...l, hint } : l)),
+    series,
     passed: !judged.some((l) => l.status === 'fail'),
     insufficientData: reasons.length > 0,
     reasons,
@@ -507,7 +516,19 @@ function backlogLine(plan: SoakPlan, backlog: { readonly pending: { readonly t: 
 
 /** The verdict as plain JSON (schemaVersion 1), documented in docs/recommend.md. */
 export function verdictJson(v: Verdict): unknown {
-  return { schemaVersion: 1, source: v.source, window: v.window, names: v.names, target: v.target, passed: v.passed, insufficientData: v.insufficientData, reasons: v.reasons, criteria: v.criteria, lines: v.lines };
+  return {
+    schemaVersion: 1,
+    source: v.source,
+    window: v.window,
+    names: v.names,
+    target: v.target,
+    passed: v.passed,
+    insufficientData: v.insufficientData,
+    reasons: v.reasons,
+    series: v.series.map(seriesJson),
+    criteria: v.criteria,
+    lines: v.lines,
+  };
 }
 
 /**

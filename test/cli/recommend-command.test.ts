@@ -65,7 +65,9 @@ describe('numaflow-soak recommend', () => {
     const { code, stdout } = await recommend('--embedded', '--format', 'json', '--quiet');
     expect(code).toBe(0);
     const doc = JSON.parse(stdout);
-    expect(Object.keys(doc)).toEqual(['schemaVersion', 'source', 'window', 'names', 'target', 'insufficientData', 'reasons', 'policy', 'containers', 'replicas', 'partitions', 'volume', 'verdict']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'source', 'window', 'names', 'target', 'insufficientData', 'reasons', 'series', 'policy', 'containers', 'replicas', 'partitions', 'volume', 'verdict']);
+    // The embedded dataset has no recording rules: nothing to say about them.
+    expect(doc.series).toEqual([]);
     expect(doc.verdict).toEqual({ passed: true, insufficientData: false, window: doc.window, checks: 11, lines: [] });
     expect(doc.schemaVersion).toBe(1);
     expect(doc.insufficientData).toBe(false);

@@ -16,6 +16,7 @@ import { PrometheusSource } from '../../src/recommend/prometheus';
 import { recommendPlan } from '../../src/recommend/recommend';
 import { soakVerdict } from '../../src/recommend/verdict';
 import { violations } from '../support/promql-contract';
+import { recordedRulesFetch } from '../support/recorded-fetch';
 
 const soak = loadStackFile(stackFile('soak')).plan;
 const rightsized = loadStackFile(stackFile('rightsized')).plan;
@@ -79,6 +80,21 @@ describe('the metrics contract', () => {
     for (const family of ['container_cpu_usage_seconds_total', 'kube_pod_init_container_status_restarts_total', 'isb_jetstream_isFull_total', 'forwarder_critical_error_total', 'up', 'kube_pod_info', 'pipeline_processing_lag']) {
       expect(named).toContain(family);
     }
+    expect(queries.flatMap(violations)).toEqual([]);
+  });
+
+  it.each([
+    ['soak', soak],
+    ['rightsized', rightsized],
+  ])('holds for every query recommend and verdict send for the %s plan when the recording rules cover the window (the coverage check, the recorded reads)', async (_name, plan) => {
+    const window = { start: 1751328000, end: 1751328000 + 5 * 86400, stepSeconds: 60 };
+    const { fetchImpl, sent } = recordedRulesFetch({ covered: true, throttled: { pod: `${plan.pipeline.name}-${plan.pipeline.batchMap.name}-0-abcde`, container: 'numa' } });
+    const source = new PrometheusSource({ url: 'http://prometheus.test:9090', fetchImpl });
+    await recommendPlan({ plan, source, window });
+    await soakVerdict({ plan, source, window });
+    const queries = sent.map((s) => s.query);
+    const named = new Set(queries.flatMap((q) => [...q.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((m) => m[1])));
+    for (const family of Object.values(RECORDED)) expect(named).toContain(family);
     expect(queries.flatMap(violations)).toEqual([]);
   });
 

@@ -10,6 +10,8 @@ import { PrometheusSource } from '../../src/recommend/prometheus';
 import { recommendPlan } from '../../src/recommend/recommend';
 import { podContainers, sizedSelectors, soakScope, unsizedContainers } from '../../src/recommend/selectors';
 import { soakVerdict } from '../../src/recommend/verdict';
+import { RECORDED } from '../../src/monitoring/recording-rules';
+import { recordedRulesFetch } from '../support/recorded-fetch';
 
 const plan = loadStackFile(stackFile('soak')).plan;
 const WINDOW = { start: 1751328000, end: 1751328000 + 5 * 86400, stepSeconds: 60 };
@@ -62,8 +64,10 @@ describe('the query plan', () => {
     await recommendPlan({ plan, source, window: WINDOW });
     const byRecommend = sent.slice(byVerdict);
     expect(new Set(sent.map(key)).size).toBe(sent.length);
-    // Only the usage reads are new: CPU and memory over time.
-    expect(byRecommend.map((s) => s.query.match(/\((rate|last_over_time)\((\w+)\{/)?.[2])).toEqual(['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes']);
+    // Only the usage reads are new: the recording-rule coverage check (no container was
+    // throttled, so the verdict did not need it), then CPU and memory over time.
+    expect(byRecommend[0].query).toContain(`count_over_time((count(${RECORDED.cpuRate5m}{`);
+    expect(byRecommend.slice(1).map((s) => s.query.match(/\((rate|last_over_time)\((\w+)\{/)?.[2])).toEqual(['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes']);
     // What recommend alone would have sent, less those two, came from the verdict's answers.
     expect(source.stats.reused - alone.source.stats.reused).toBeGreaterThanOrEqual(alone.sent.length - byRecommend.length);
   });
@@ -97,5 +101,46 @@ describe('the query plan', () => {
     await source.cpuUsage(sel, WINDOW);
     expect(sent).toHaveLength(1);
     expect(sent[0].query).toBe('max by (pod, container) (rate(container_cpu_usage_seconds_total{namespace="elsewhere",pod=~"^other-\\\\d+$",container="app",container!="",container!="POD"}[5m]))');
+  });
+
+  describe('with recording rules that cover the window', () => {
+    const throttled = { pod: 'batch-map-soak-batch-cat-0-abcde', container: 'numa' };
+    const covered = () => {
+      const { fetchImpl, sent } = recordedRulesFetch({ covered: true, throttled });
+      return { source: new PrometheusSource({ url: 'http://prometheus.test:9090', fetchImpl }), sent };
+    };
+
+    it('recommend (verdict included) reads CPU, the working set and the throttling peaks from them, in at most 12 queries, each once', async () => {
+      const { source, sent } = covered();
+      await soakVerdict({ plan, source, window: WINDOW });
+      const byVerdict = sent.length;
+      await recommendPlan({ plan, source, window: WINDOW });
+      expect(byVerdict).toBeLessThanOrEqual(10);
+      expect(sent.length).toBeLessThanOrEqual(12);
+      expect(new Set(sent.map(key)).size).toBe(sent.length);
+      // One coverage check for the three recorded families, sent once.
+      expect(sent.filter((s) => s.query.includes('count_over_time((count(namespace_pod_container:'))).toHaveLength(1);
+      const reads = sent.map((s) => s.query);
+      expect(reads).toContainEqual(expect.stringMatching(new RegExp(`^max by \\(pod, container\\) \\(${RECORDED.cpuRate5m}\\{`)));
+      expect(reads).toContainEqual(expect.stringMatching(new RegExp(`^max by \\(pod, container\\) \\(${RECORDED.workingSet}\\{`)));
+      expect(reads).toContainEqual(expect.stringContaining(`max_over_time((max by (pod, container) (${RECORDED.throttledRatio5m}{`));
+      // No raw CPU rate, no raw 5-minute working set, no raw 5-minute throttled ratio.
+      expect(reads.filter((q) => q.includes('rate(container_cpu_usage_seconds_total{'))).toEqual([]);
+      expect(reads.filter((q) => q.includes('last_over_time(container_memory_working_set_bytes{'))).toEqual([]);
+      expect(reads.filter((q) => q.includes('[5m])) / max by (pod, container) (increase(container_cpu_cfs_periods_total'))).toEqual([]);
+      // The memory trend reads the raw samples (hourly minima), and the whole-window throttled ratio the raw counters.
+      expect(reads).toContainEqual(expect.stringContaining('min_over_time(container_memory_working_set_bytes{'));
+      expect(source.seriesChoices(soakScope(plan), WINDOW).map((c) => `${c.family} ${c.used}`)).toEqual(['cpu recorded', 'memory recorded', 'throttling recorded']);
+    });
+
+    it('with --selector matchers the recorded series are not checked or read (they keep only namespace, pod and container)', async () => {
+      const { fetchImpl, sent } = recordedRulesFetch({ covered: true, throttled });
+      const source = new PrometheusSource({ url: 'http://prometheus.test:9090', fetchImpl, selectors: [{ label: 'cluster', op: '=', value: 'prod-eu' }] });
+      await recommendPlan({ plan, source, window: WINDOW });
+      expect(sent.filter((s) => s.query.includes('namespace_pod_container:'))).toEqual([]);
+      const choices = source.seriesChoices(soakScope(plan), WINDOW);
+      expect(choices.map((c) => c.used)).toEqual(['raw', 'raw', 'raw']);
+      expect(choices[0].text).toBe('CPU usage: raw container_cpu_usage_seconds_total (--selector matchers given, and the recorded series keep only namespace, pod and container)');
+    });
   });
 });
