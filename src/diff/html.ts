@@ -535,7 +535,12 @@ function totalsSection(report: DiffReport): string {
       };
     });
   const t = table({ id: 'totals' }, `Totals at maximum scale, counted in ${report.nodeShape.name} nodes`, ['Measure', report.before.label, report.after.label, 'Δ', 'Δ%'], rows);
-  return `<section id="totals-section" aria-label="Totals">\n<h2>Totals</h2>\n${t}\n</section>`;
+  // Fewer nodes must not read as a saving when pods fit on none (request-exceeds-node).
+  const onNoNode = ([[report.before.label, before], [report.after.label, after]] as const)
+    .filter(([, side]) => side.podsOnNoNode)
+    .map(([label, side]) => `\n<p class="pods-on-no-node"><strong>${esc(formatNumber(side.podsOnNoNode!, 0))} pod(s) of ${esc(label)} fit on no node of ${esc(report.nodeShape.name)}</strong>: the node count and cost leave them out, and they would stay Pending.</p>`)
+    .join('');
+  return `<section id="totals-section" aria-label="Totals">\n<h2>Totals</h2>\n${t}${onNoNode}\n</section>`;
 }
 
 /** A one-line summary of what was observed for a row, for its figure caption. */

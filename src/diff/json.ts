@@ -19,6 +19,8 @@
  *                     pods              pods at maximum scale
  *                     requests, limits  { cpu: cores (number), memoryGiB: GiB (number) }
  *                     nodes             nodes of nodeShape the pods pack onto
+ *                     podsOnNoNode?     pods whose requests exceed nodeShape: on no node, so
+ *                                       left out of nodes and monthlyCost (absent when none)
  *                     monthlyCost?      nodes × pricePerHour × 730 hours
  *   containers      one entry per container of each workload, in the plan's order:
  *                     workload     "source" | "batchMap" | "sink" | "daemon" | "buffer"

@@ -183,6 +183,10 @@ function totalsTable(report: DiffReport): string[] {
     rows.push([`cost per month at ${formatNumber(shape.pricePerHour, 4)}/node-hour (${HOURS_PER_MONTH} h)`, formatMoney(a), formatMoney(b), formatMoneyDelta(b - a), formatPercent(a, b)]);
   }
   const lines = table(['', `before: ${text(report.before.label)}`, `after: ${text(report.after.label)}`, 'Δ', 'Δ%'], rows, ['left', 'right', 'right', 'right', 'right']);
+  // Fewer nodes must not read as a saving when pods fit on none (request-exceeds-node).
+  for (const [side, t] of [[report.before.label, before], [report.after.label, after]] as const) {
+    if (t.podsOnNoNode) lines.push('', `**${formatNumber(t.podsOnNoNode, 0)} pod${t.podsOnNoNode === 1 ? '' : 's'} of ${text(side)} fit on no node of ${text(shape.name)}**: the node count and cost leave them out, and they would stay Pending.`);
+  }
   if (shape.pricePerHour === undefined) lines.push('', '_No node price configured: pass `--price-per-hour` or set `cluster.nodeShape.pricePerHour`._');
   return lines;
 }

@@ -40,6 +40,11 @@ export interface TotalsView {
   readonly requests: { readonly cpu: number; readonly memoryGiB: number };
   readonly limits: { readonly cpu: number; readonly memoryGiB: number };
   readonly nodes: number;
+  /**
+   * Pods whose requests exceed the node shape, so they fit on no node: `nodes` and
+   * `monthlyCost` leave them out (they would stay Pending). Absent when every pod fits.
+   */
+  readonly podsOnNoNode?: number;
   /** Per month at `pricePerHour`; undefined when no price is configured. */
   readonly monthlyCost?: number;
 }
@@ -127,12 +132,17 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 
 function totalsView(plan: SoakPlan, shape: NodeShape, price: number | undefined): TotalsView {
   const t = planTotals(plan);
-  const nodes = estimateNodes(plan, shape).nodes;
+  const estimate = estimateNodes(plan, shape);
+  const nodes = estimate.nodes;
+  const podsOnNoNode = podGroups(plan)
+    .filter((g) => estimate.unschedulable.includes(`${g.workload}/${g.name}`))
+    .reduce((sum, g) => sum + g.count, 0);
   return {
     pods: t.pods,
     requests: { cpu: round(t.requests.cpu.cores, 3), memoryGiB: round(t.requests.memory.gibibytes) },
     limits: { cpu: round(t.limits.cpu.cores, 3), memoryGiB: round(t.limits.memory.gibibytes) },
     nodes,
+    ...(podsOnNoNode > 0 ? { podsOnNoNode } : {}),
     ...(price !== undefined ? { monthlyCost: round(nodes * price * HOURS_PER_MONTH) } : {}),
   };
 }
