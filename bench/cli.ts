@@ -5,7 +5,8 @@
  * Commands, each run from the repository root with its output thrown away:
  * - `node bin/numaflow-soak.js report`: what `npm start` runs, without npm's own start-up;
  * - `node_modules/.bin/cdk8s synth --no-check-upgrade`: what the README's `cdk8s synth` runs;
- * - for information: `node bin/numaflow-soak.js --help` (the CLI's start-up alone), and the
+ * - for information: `node bin/numaflow-soak.js synth` (what `npm run synth` runs),
+ *   `node bin/numaflow-soak.js --help` (the CLI's start-up alone), and the
  *   two parts of `cdk8s synth`: the cdk8s CLI alone (`cdk8s --version`) and our app alone.
  *
  * Each command runs in turn with the baseline (A B A B ...), after WARMUP untimed rounds,
@@ -35,6 +36,7 @@ const BASELINE: Command = { name: 'node -e 0', argv: [node, '-e', '0'] };
 const COMMANDS: readonly Command[] = [
   { name: 'numaflow-soak report', argv: [node, 'bin/numaflow-soak.js', 'report'], goal: 8 },
   { name: 'cdk8s synth', argv: [node, 'node_modules/.bin/cdk8s', 'synth', '--no-check-upgrade'], goal: 10 },
+  { name: 'numaflow-soak synth (npm run synth)', argv: [node, 'bin/numaflow-soak.js', 'synth'] },
   { name: 'numaflow-soak --help', argv: [node, 'bin/numaflow-soak.js', '--help'] },
   // The parts of `cdk8s synth`, for information: the cdk8s CLI's own start-up (it loads
   // typescript and jsii-pacmak for `cdk8s import` on every command) and our app alone.
