@@ -119,10 +119,12 @@ describe('the verdict', () => {
       passed: false,
       insufficientData: true,
       reasons: [s],
+      // Which series the verdict read (a recording rule's name is data too).
+      series: [{ family: 'throttling', used: 'recorded', series: s, recorded: s, coveragePercent: 100, text: s }],
     }) as unknown as Verdict;
 
   it('makes no element from data and shows it as written', () => {
-    check((s) => renderVerdictMarkdown(verdict(s), `numaflow-soak verdict --selector ${s}`), 4);
+    check((s) => renderVerdictMarkdown(verdict(s), `numaflow-soak verdict --selector ${s}`), 5);
   });
 });
 
