@@ -46,6 +46,16 @@
  *   isb_*) carry no container label and may carry `partition_name`: their scrape-job copies
  *   are merged with `max without (job, instance)` before summing.
  *
+ * Recording rules (src/monitoring/recording-rules.ts, docs/recommend.md "Recording rules"):
+ * inside a declared soak, before the first CPU, working-set or throttling-peak read, ONE
+ * instant query (`checkRecorded`) measures how much of the window the recorded series cover,
+ * per sized container (CPU, working set) and for all containers (the throttled ratio); a
+ * family covered at RECORDED_MIN_COVERAGE_PERCENT for every container is read from its
+ * recorded series (`max by (pod, container) (RECORDED{…})`), else from the raw families as
+ * above; `seriesChoices` tells which and why. The whole-window throttled ratio and the
+ * memory trend always read the raw series; `--selector` matchers (which the recorded series
+ * cannot carry) or `recordingRules: false` turn the rules off.
+ *
  * Errors (refused connection, DNS failure, timeout, HTTP errors, `status: "error"`) become
  * `SourceUnavailableError` naming the URL and the cause; HTTP 401 and 403 an
  * `AuthenticationError` saying which credentials were sent, a refused certificate a
@@ -131,7 +141,7 @@ export interface PrometheusSourceOptions {
   /**
    * Read CPU usage, the working set and throttling peaks from the soak's recording rules
    * where their series cover the window (default true); false reads the raw cAdvisor
-   * families always (see "Recording rules" in the header).
+   * families always (see "Recording rules" in the header comment).
    */
   readonly recordingRules?: boolean;
 }
