@@ -110,7 +110,7 @@ function jsonDiff(a: unknown, b: unknown, where = '', out: string[] = []): strin
   return out;
 }
 
-/** The recommendation and verdict as JSON, without the fields naming the source. */
+/** The recommendation and verdict as JSON, without the fields naming the source and the series it read. */
 async function run(source: MetricsSource, window: TimeWindow): Promise<{ recommendMs: number; verdictMs: number; result: unknown; recommendation: Recommendation; plan: ReturnType<typeof loadStackFile>['plan'] }> {
   const plan = loadStackFile(stackFile('soak', ROOT)).plan;
   // The order `numaflow-soak recommend` runs them in: the verdict first, then the recommendation.
@@ -124,6 +124,10 @@ async function run(source: MetricsSource, window: TimeWindow): Promise<{ recomme
   delete json.recommendation.source;
   delete json.provenance.source;
   delete json.verdict.source;
+  // Which series a Prometheus read (recording rule or raw): the embedded source has no such choice.
+  delete json.recommendation.series;
+  delete json.provenance.readFrom;
+  delete json.verdict.series;
   return { recommendMs, verdictMs, result: json, recommendation: rec, plan };
 }
 
