@@ -527,6 +527,8 @@ export class PrometheusSource implements MetricsSource {
   private readonly recordedChecks = new Map<string, Promise<Readonly<Record<RecordedFamily, SeriesChoice>>>>();
   /** The same, once answered. */
   private readonly recordedChosen = new Map<string, Readonly<Record<RecordedFamily, SeriesChoice>>>();
+  /** The families really read (recorded or raw) for each declared soak and window. */
+  private readonly recordedRead = new Map<string, Set<RecordedFamily>>();
 
   constructor(options: PrometheusSourceOptions) {
     const { url, user, password } = splitUserinfo(options.url);
@@ -619,12 +621,19 @@ export class PrometheusSource implements MetricsSource {
   /** True when `family` is read from its recording rule for this scope and window (a question outside every scope: raw). */
   private async recorded(family: RecordedFamily, scope: QueryScope | undefined, window: TimeWindow): Promise<boolean> {
     if (!scope) return false;
-    return (await this.recordedSeries(scope, window))[family].used === 'recorded';
+    const chosen = await this.recordedSeries(scope, window);
+    const key = recordedKey(scope, window);
+    const read = this.recordedRead.get(key) ?? new Set<RecordedFamily>();
+    this.recordedRead.set(key, read.add(family));
+    return chosen[family].used === 'recorded';
   }
 
+  /** The choice of every family read so far for the soak and window (throttling peaks are read only for throttled containers). */
   seriesChoices(scope: QueryScope, window: TimeWindow): readonly SeriesChoice[] {
-    const chosen = this.recordedChosen.get(recordedKey(scope, window));
-    return chosen ? Object.values(chosen) : [];
+    const key = recordedKey(scope, window);
+    const chosen = this.recordedChosen.get(key);
+    const read = this.recordedRead.get(key);
+    return chosen && read ? Object.values(chosen).filter((c) => read.has(c.family)) : [];
   }
 
   /** The coverage check of a declared soak and window: asked once, the first time a usage family is read. */
