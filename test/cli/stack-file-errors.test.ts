@@ -42,6 +42,7 @@ describe('protectBuffer: "nope" is a deployment-setting error in every command',
     ['report', () => ['report', '--root', root, '--outdir', path.join(tempDir(), 'dist')]],
     ['recommend', () => ['recommend', '--root', root, '--embedded']],
     ['verdict', () => ['verdict', '--root', root, '--embedded']],
+    ['doctor', () => ['doctor', '--root', root, '--embedded']],
   ])('numaflow-soak %s', async (_name, argv) => {
     const { code, stdout, stderr } = await capture(() => main(argv()));
     expect(code).toBe(EXIT_ERROR);
