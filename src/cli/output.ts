@@ -76,6 +76,39 @@ export function protectedOutput(file: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Refuses, before any work, an output folder that synth would swap in whole (src/synth.ts
+ * writeCharts copies what else it holds and renames the new tree over it) when that would
+ * take in stack or provenance files: a `stacks` folder, the project root or any folder
+ * above it (`--outdir .`, `--outdir ..`), or another project's root.
+ * @throws CliError naming the flag and the folder.
+ */
+export function assertOutdirAllowed(dir: string, root: string, flag = 'outdir'): void {
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const target = real(dir);
+  const stacks = real(path.join(root, 'stacks'));
+  const holds = (folder: string): boolean => {
+    try {
+      return fs.readdirSync(folder).some((e) => protectedOutput(path.join(folder, e)) !== undefined);
+    } catch {
+      return false;
+    }
+  };
+  const why =
+    stacks === target || stacks.startsWith(target + path.sep)
+      ? `it holds the project's stack files (${path.relative(process.cwd(), stacks) || '.'})`
+      : holds(target) || holds(path.join(target, 'stacks'))
+        ? 'it holds stack or provenance files'
+        : undefined;
+  if (why !== undefined) throw new CliError(`refusing to write --${flag} ${dir}: ${why}, which synth would replace with the whole folder; choose another folder`);
+}
+
 /** An argument as a POSIX shell reads it back: bare when safe, else single-quoted. */
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;

@@ -1,9 +1,11 @@
 /** `numaflow-soak synth [--outdir DIR]`: what `cdk8s synth` does, as a command. */
 import * as path from 'node:path';
 import { buildApp } from '../app';
+import { projectRoot } from '../plan/load';
 import { SynthOutputError, writeCharts } from '../synth';
 import { CliError, helpText, parseCommandArgs, type CommandSpec } from './args';
 import { EXIT } from './exit-codes';
+import { assertOutdirAllowed } from './output';
 
 export const SYNTH_SPEC = {
   name: 'synth',
@@ -24,6 +26,7 @@ export function synthCommand(argv: readonly string[]): number {
   }
   const { outdir } = parsed.values;
   const root = parsed.values.root !== undefined ? path.resolve(parsed.values.root) : undefined;
+  assertOutdirAllowed(outdir, root ?? projectRoot());
   const { charts } = buildApp({ outdir, ...(root !== undefined ? { root } : {}) });
   const written = writeChartsOrFail(charts, outdir);
   charts.forEach((chart, i) => {

@@ -137,6 +137,25 @@ describe('--outdir', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe('keep\n');
   });
 
+  it.each([
+    ['the stacks folder', (root: string) => path.join(root, 'stacks')],
+    ['the project root', (root: string) => root],
+    ['a folder above the project root', (root: string) => path.dirname(root)],
+  ])('synth --outdir on %s (swapped in whole, it would take in the stack files): one line naming the flag, exit 1, nothing touched', async (_name, dirOf) => {
+    // The project one level down in a folder of its own, so "above the root" is a small folder too.
+    const root = path.join(tempDir(), 'project');
+    fs.cpSync(tempProject(), root, { recursive: true });
+    const before = tree(root);
+    const dir = dirOf(root);
+    const result = await capture(() => main(['synth', '--root', root, '--outdir', dir]));
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').filter((l) => !/^plan |^ {2}- warning: /.test(l))).toEqual([
+      expect.stringMatching(new RegExp(`^refusing to write --outdir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it holds the project's stack files \\(.*stacks\\), which synth would replace with the whole folder; choose another folder$`)),
+    ]);
+    expect(tree(root)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(root)).filter((e) => e.startsWith(`.${path.basename(dir)}.`))).toEqual([]);
+  });
+
   it('an invalid plan leaves <outdir> byte-identical, reports included', async () => {
     const root = tempProject();
     const outdir = path.join(tempDir(), 'dist');
