@@ -24,6 +24,8 @@
  * - backlog: at hourly points, `sum(max by (buffer) (last_over_time(isb_jetstream_buffer_pending[5m])))`
  *   and `max(last_over_time(pipeline_processing_lag[5m]))`
  * - inventory: series counts, label values, first/last step with data and the scrape interval (inventory.ts)
+ * - windowCoverage: `count_over_time((count(<family>{union of the soak's selectors}))[window:every])`
+ *   over the windowCoveragePoints (metrics.ts), as a share of them
  *
  * "[window]" is the whole window, (start, end], evaluated at end. Series with container ""
  * or "POD" are never selected; series of the same pod and container from several jobs are
@@ -32,11 +34,12 @@
 import { metric, type MetricName } from '../metrics/contract';
 import { matchesLabels, type LabelMatcher } from '../metrics/matchers';
 import type { RawSeries, SoakDataset } from './dataset';
-import { ERROR_COUNTERS } from './metrics';
+import { ERROR_COUNTERS, windowCoveragePoints } from './metrics';
 import type {
   Backlog,
   BufferSelector,
   ContainerSelector,
+  CoverageFamily,
   ErrorCounter,
   MessageCounts,
   PodSelector,
@@ -50,9 +53,10 @@ import type {
   VertexThroughput,
   InventoryEntry,
   InventoryQuery,
+  QueryScope,
 } from './metrics';
 import { inventoryOfSeries } from './inventory';
-import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, rateAt, usageStatistics, type Bucket } from './stats';
+import { histogramQuantile, increaseOver, lastOver, leastSquaresSlope, maxOf, minOver, rangeIndices, rateAt, usageStatistics, type Bucket } from './stats';
 
 /** The range of `rate(…[5m])` and the lookback of `last_over_time(…[5m])`, in seconds. */
 export const RATE_RANGE_SECONDS = 300;
@@ -269,6 +273,30 @@ export class EmbeddedSource implements MetricsSource {
     return queries.map((q) => inventoryOfSeries(this.series(q.metric).filter((s) => q.matchers.every((m) => matchesLabels(m, s.labels))), q.by, window));
   }
 
+  async windowCoverage(family: CoverageFamily, scope: QueryScope, window: TimeWindow): Promise<number> {
+    checkWindow(window);
+    const { times } = windowCoveragePoints(window);
+    let series: RawSeries[];
+    if (family === 'pods') {
+      const match = podMatcher(scope.pods);
+      series = this.series(metric('kube_pod_info')).filter(match);
+    } else {
+      if (scope.containers.length === 0) return 0;
+      const match = unionMatcher(scope.containers);
+      const names = family === 'restarts' ? ['kube_pod_container_status_restarts_total', 'kube_pod_init_container_status_restarts_total'] : ['container_cpu_usage_seconds_total'];
+      series = names.flatMap((name) => this.series(name).filter(match));
+    }
+    // A point has data when a series has a sample in the lookback up to it.
+    let found = 0;
+    for (const p of times) {
+      if (series.some((s) => {
+        const [i0, i1] = rangeIndices(s, p - RATE_RANGE_SECONDS, p);
+        return i1 > i0;
+      })) found++;
+    }
+    return times.length > 0 ? Math.min(100, (100 * found) / times.length) : 0;
+  }
+
   // -------------------------------------------------------------------------------------
 
   private series(metric: string): readonly RawSeries[] {
@@ -397,6 +425,21 @@ function maxInRange(s: RawSeries, from: number, to: number): number {
 function podMatcher(pods: PodSelector): (s: RawSeries) => boolean {
   const re = new RegExp(`^(?:${pods.podPattern})$`);
   return (s) => s.labels.namespace === pods.namespace && s.labels.pod !== undefined && re.test(s.labels.pod);
+}
+
+/**
+ * The containers' series as PrometheusSource's family queries select them: the first
+ * container's namespace, any of the pod patterns, any of the container names (not "" or "POD").
+ */
+function unionMatcher(sels: readonly ContainerSelector[]): (s: RawSeries) => boolean {
+  const namespace = sels[0].namespace;
+  const same = sels.filter((c) => c.namespace === namespace);
+  const pods = new RegExp(`^(?:${[...new Set(same.map((c) => c.podPattern))].map((p) => `(?:${p})`).join('|')})$`);
+  const names = new Set(same.map((c) => c.container));
+  return (s) => {
+    const { pod, container } = s.labels;
+    return s.labels.namespace === namespace && pod !== undefined && container !== undefined && container !== '' && container !== 'POD' && names.has(container) && pods.test(pod);
+  };
 }
 
 /** isb_jetstream_* series: the scrape's `namespace` and the `buffer` label (no `pipeline`). */

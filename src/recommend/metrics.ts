@@ -212,6 +212,40 @@ export interface SeriesChoice {
   readonly text: string;
 }
 
+/**
+ * The series a whole-window counter check of the verdict reads, whose coverage of the window
+ * it judges (`MetricsSource.windowCoverage`), each taken over the declared soak (QueryScope):
+ * - `restarts`: `kube_pod_container_status_restarts_total` and
+ *   `kube_pod_init_container_status_restarts_total` of the soak's containers (restarts, OOM kills);
+ * - `pods`: `kube_pod_info` of the vertex pods (replaced pods);
+ * - `cpu`: `container_cpu_usage_seconds_total` of the soak's containers (CPU throttling: the
+ *   CFS period counters exist only for CPU-limited containers, the usage counter for all).
+ * The containers' series are selected as one union (namespace of the first container, any
+ * of the pod patterns, any of the container names), as PrometheusSource's family queries do.
+ */
+export type CoverageFamily = 'restarts' | 'pods' | 'cpu';
+
+/** The coverage of a window is judged at most this many points (a whole number of steps apart). */
+export const WINDOW_COVERAGE_POINTS = 720;
+
+/**
+ * The points at which `windowCoverage` looks for a sample: the multiples (in absolute time,
+ * as Prometheus aligns a subquery's steps) of `every` in (start, end], where `every` is the
+ * window's step times the smallest whole number that leaves at most WINDOW_COVERAGE_POINTS.
+ * A point has data when a series of the family has a sample in the 5 minutes up to it (the
+ * lookback of an instant selector), i.e. `count_over_time((count(<family>))[W:every])`.
+ */
+export function windowCoveragePoints(window: TimeWindow): { readonly every: number; readonly times: readonly number[] } {
+  const count = Math.floor((window.end - window.start) / window.stepSeconds + 1e-9) + 1;
+  const every = window.stepSeconds * Math.max(1, Math.ceil(count / WINDOW_COVERAGE_POINTS));
+  const everyMs = Math.round(every * 1000);
+  const first = Math.floor(Math.round(window.start * 1000) / everyMs) + 1;
+  const last = Math.floor(Math.round(window.end * 1000) / everyMs);
+  const times: number[] = [];
+  for (let k = first; k <= last; k++) times.push((k * everyMs) / 1000);
+  return { every, times };
+}
+
 export interface MetricsSource {
   /** Where the data comes from, for provenance: a Prometheus URL or `embedded:<dataset>`. */
   readonly description: string;
@@ -252,6 +286,13 @@ export interface MetricsSource {
   podsSeen(pods: PodSelector, window: TimeWindow): Promise<readonly string[]>;
   /** Messages read by the source vertex, written by the sink vertex, and dropped. */
   messageCounts(namespace: string, pipeline: string, vertices: { readonly source: string; readonly sink: string }, window: TimeWindow): Promise<MessageCounts>;
+  /**
+   * The share of the window, percent, that the series of a whole-window counter check cover
+   * (CoverageFamily): the windowCoveragePoints at which one of them has a sample, over all
+   * of those points; 0 when there is none. PrometheusSource answers it from the query that
+   * reads the check's counters (no query of its own once those were read).
+   */
+  windowCoverage(family: CoverageFamily, scope: QueryScope, window: TimeWindow): Promise<number>;
   /** Pending messages and processing lag at hourly points. */
   backlog(namespace: string, pipeline: string, buffers: BufferSelector, window: TimeWindow): Promise<Backlog>;
 }

@@ -90,8 +90,9 @@ import {
   type SeriesChoice,
   type TimeWindow,
   type VertexThroughput,
+  type CoverageFamily,
 } from './metrics';
-import { ERROR_COUNTERS } from './metrics';
+import { ERROR_COUNTERS, windowCoveragePoints } from './metrics';
 import {
   AuthenticationError,
   authHeaders,
@@ -781,13 +782,10 @@ export class PrometheusSource implements MetricsSource {
   async throttling(sel: ContainerSelector, window: TimeWindow): Promise<PodThrottling[]> {
     const grid = gridOf(window);
     const f = this.family(sel);
-    const whole = duration(window.end - window.start);
     const ratioOver = (m: string, range: string) =>
       `max by (pod, container) (increase(${metric('container_cpu_cfs_throttled_periods_total')}{${m}}[${range}])) / max by (pod, container) (increase(${metric('container_cpu_cfs_periods_total')}{${m}}[${range}]))`;
     const what = `cpu throttling ${this.label(sel)}`;
-    // Pods that ran in the window, so that a pod without a CPU limit (no periods series) reports 0.
-    const present = `max by (pod, container) (count_over_time(${metric('container_cpu_usage_seconds_total')}{${f.matchers}}[${whole}])) * 0`;
-    const overall = await this.instant(tagged({ ratio: ratioOver(f.matchers, whole), present }), window.end, `cpu throttling over the window, ${f.about}`);
+    const overall = await this.throttlingOverall(sel, window);
     const throttled = overall.filter((s) => s.metric.stat === 'ratio' && s.value > 0 && s.metric.pod !== undefined && s.metric.container !== undefined);
     const peaks = new Map<string, number>();
     if (throttled.length > 0) {
@@ -819,11 +817,42 @@ export class PrometheusSource implements MetricsSource {
     });
   }
 
+  /**
+   * The whole-window throttled ratio of `sel`'s family in one instant query, with the pods
+   * that ran (`present`); inside a declared soak also the coverage of the window by the CPU
+   * usage counters (`coverage`, windowCoverage `cpu`).
+   */
+  private throttlingOverall(sel: ContainerSelector, window: TimeWindow): Promise<InstantSample[]> {
+    const f = this.family(sel);
+    const whole = duration(window.end - window.start);
+    const ratio = `max by (pod, container) (increase(${metric('container_cpu_cfs_throttled_periods_total')}{${f.matchers}}[${whole}])) / max by (pod, container) (increase(${metric('container_cpu_cfs_periods_total')}{${f.matchers}}[${whole}]))`;
+    // Pods that ran in the window, so that a pod without a CPU limit (no periods series) reports 0.
+    const present = `max by (pod, container) (count_over_time(${metric('container_cpu_usage_seconds_total')}{${f.matchers}}[${whole}])) * 0`;
+    const parts: Record<string, string> = { ratio, present };
+    if (f.scoped) parts.coverage = this.coverageExpr(`${metric('container_cpu_usage_seconds_total')}{${f.matchers}}`, window);
+    return this.instant(tagged(parts), window.end, `cpu throttling over the window, ${f.about}`);
+  }
+
   async restarts(sel: ContainerSelector, window: TimeWindow): Promise<PodRestarts[]> {
+    const what = `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`;
+    const result = await this.restartsAnswer(sel, window, what);
+    return forContainer(result, sel, (pod, s) => ({
+      pod,
+      // increase() extrapolates to the window's edges; restarts are whole numbers.
+      restarts: Math.round(this.counted(s.get(restartStat(sel.sidecar, 'restarts')), what, `restarts of pod ${pod}`)),
+      oomKilled: (s.get(restartStat(sel.sidecar, 'oom')) ?? 0) > 0,
+    }));
+  }
+
+  /**
+   * The restart and OOMKilled figures of `sel`'s family in one instant query; inside a
+   * declared soak also the coverage of the window by the restart counters (`coverage`,
+   * windowCoverage `restarts`), so that the verdict's coverage check sends no query of its own.
+   */
+  private restartsAnswer(sel: ContainerSelector, window: TimeWindow, what: string): Promise<InstantSample[]> {
     gridOf(window);
     const f = this.family(sel);
     const whole = duration(window.end - window.start);
-    const what = `restarts ${this.label(sel)}${sel.sidecar ? ' (init-container series)' : ''}`;
     // A scope reads both kinds at once (regular containers, and init containers and native
     // sidecars); a lone selector only its own.
     const kinds = f.scoped ? [false, true] : [sel.sidecar];
@@ -833,13 +862,39 @@ export class PrometheusSource implements MetricsSource {
       parts[restartStat(sidecar, 'restarts')] = `max by (pod, container) (increase(${kind}_status_restarts_total{${f.matchers}}[${whole}]))`;
       parts[restartStat(sidecar, 'oom')] = `max by (pod, container) (max_over_time(${kind}_status_last_terminated_reason{${f.matchers},reason="OOMKilled"}[${whole}]))`;
     }
-    const result = await this.instant(tagged(parts), window.end, f.scoped ? `restarts and OOM kills, ${f.about}` : what);
-    return forContainer(result, sel, (pod, s) => ({
-      pod,
-      // increase() extrapolates to the window's edges; restarts are whole numbers.
-      restarts: Math.round(this.counted(s.get(restartStat(sel.sidecar, 'restarts')), what, `restarts of pod ${pod}`)),
-      oomKilled: (s.get(restartStat(sel.sidecar, 'oom')) ?? 0) > 0,
-    }));
+    if (f.scoped) parts.coverage = this.coverageExpr(`kube_pod_container_status_restarts_total{${f.matchers}} or kube_pod_init_container_status_restarts_total{${f.matchers}}`, window);
+    return this.instant(tagged(parts), window.end, f.scoped ? `restarts and OOM kills, ${f.about}` : what);
+  }
+
+  /**
+   * `count_over_time((count(<selectors>))[W:every])` at `end`: how many windowCoveragePoints
+   * have a sample of the selected series. The range ends a millisecond after `start`, so that
+   * Prometheus 2.x (closed ranges) and 3 (left-open) both take the points in (start, end].
+   */
+  private coverageExpr(selectors: string, window: TimeWindow): string {
+    const { every } = windowCoveragePoints(window);
+    return `count_over_time((count(${selectors}))[${duration(window.end - window.start - 0.001)}:${duration(every)}])`;
+  }
+
+  /**
+   * Rides on the query that reads the family's counters (restarts, the throttled ratio, the
+   * verdict's whole-window figures): asked after them, it sends nothing.
+   */
+  async windowCoverage(family: CoverageFamily, scope: QueryScope, window: TimeWindow): Promise<number> {
+    const { times } = windowCoveragePoints(window);
+    this.prepare(scope);
+    let answer: InstantSample[];
+    let stat = 'coverage';
+    if (family === 'pods') {
+      stat = 'coverage_pods';
+      answer = await this.windowFigures((s) => samePods(s.pods, scope.pods), { coverage_pods: this.coveragePodsExpr(scope.pods, window) }, window, `pods seen ${scope.pods.podPattern}`);
+    } else {
+      const sel = scope.containers[0];
+      if (!sel) return 0;
+      answer = family === 'restarts' ? await this.restartsAnswer(sel, window, `restarts ${this.label(sel)}`) : await this.throttlingOverall(sel, window);
+    }
+    const found = answer.find((s) => s.metric.stat === stat)?.value;
+    return times.length > 0 && found !== undefined && Number.isFinite(found) ? Math.min(100, (100 * found) / times.length) : 0;
   }
 
   /**
@@ -962,6 +1017,7 @@ export class PrometheusSource implements MetricsSource {
     const all = {
       scraped: this.scrapedExpr(scope.pods, window),
       seen: this.seenExpr(scope.pods, window),
+      coverage_pods: this.coveragePodsExpr(scope.pods, window),
       ...this.messageExprs(scope.namespace, scope.pipeline, scope.messageVertices, window),
       ...this.errorExprs(scope.namespace, scope.pipeline, scope.buffers, window),
       isfull: this.backPressureExpr(scope.buffers, window),
@@ -976,6 +1032,10 @@ export class PrometheusSource implements MetricsSource {
 
   private seenExpr(pods: PodSelector, window: TimeWindow): string {
     return `max by (pod) (max_over_time(${metric('kube_pod_info')}{${this.podMatchers(pods)}}[${duration(window.end - window.start)}]))`;
+  }
+
+  private coveragePodsExpr(pods: PodSelector, window: TimeWindow): string {
+    return this.coverageExpr(`${metric('kube_pod_info')}{${this.podMatchers(pods)}}`, window);
   }
 
   private latencyExpr(namespace: string, pipeline: string, window: TimeWindow): string {

@@ -24,8 +24,15 @@
  * line is required unless skipped by name (`skip`); a required `no-data` line makes the
  * verdict insufficient (exit 6), with the selector and a hint on that line.
  *
- * Coverage: a line whose data covers less than `minCoveragePercent` (90%) of the window is
- * `no-data` unless it already failed (a failure seen in part of the window is a failure).
+ * Coverage: every line judges how much of the window its own data covers, and names it; a
+ * line whose data covers less than `minCoveragePercent` (90%) of the window is `no-data`
+ * unless it already failed (a failure seen in part of the window is a failure). The
+ * data-plane lines take the points of the source vertex's read rate, the trend lines their
+ * hourly points, and the whole-window counter lines (restarts, OOM kills, replaced pods,
+ * CPU throttling) the points at which the series they read had a sample
+ * (`MetricsSource.windowCoverage`: restart counters, kube_pod_info, the CPU usage counter).
+ * The hint of a line without enough data tells a sparse window (some data, too little)
+ * from one where nothing was scraped at all.
  *
  * `passed` is true when no line fails.
  */
@@ -87,9 +94,12 @@ export interface VerdictCriteria {
   readonly maxGapShare: number;
   /**
    * Share of the window's points a line needs data at, percent, else it is `no-data`. The
-   * data-plane lines (errors, data-loss, back-pressure) take the coverage of the source
-   * vertex's read rate, whose pods serve those counters too; the trend lines their hourly
-   * points. Restarts and throttling are whole-window counters: not judged by coverage.
+   * data-plane lines (throughput, errors, data-loss, latency, back-pressure) take the
+   * coverage of the source vertex's read rate, whose pods serve those counters too; the
+   * trend lines (backlog, memory-trend) their hourly points; the whole-window counter lines
+   * the points at which the series they count had a sample (MetricsSource.windowCoverage:
+   * restart counters for restarts and OOM kills, kube_pod_info for replaced pods, the CPU
+   * usage counter for CPU throttling).
    */
   readonly minCoveragePercent: number;
   /**
@@ -165,9 +175,14 @@ function selectorText(metric: string, matchers: Readonly<Record<string, string>>
   return `${metric}{${parts.join(',')}}`;
 }
 
-/** Hints for a data-plane check without data. */
+/** Hints for a data-plane check without data: nothing scraped at all. */
 const SCRAPE_HINT =
   'no vertex pod was scraped in the window: check --namespace and --pipeline, that Prometheus selects the PodMonitor (its labels, monitoring.labels in the plan), and that the window covers the soak';
+
+/** The hint of a line whose series cover some of the window, but less than the minimum. */
+function sparseHint(what: string, percent: number): string {
+  return `${what} cover only ${percent.toFixed(1)}% of the window: scrapes were missing for much of it (Prometheus down or the targets not selected for a while, retention shorter than the window), or the window reaches beyond the soak: check --start and --end`;
+}
 
 export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const { plan, source, window } = args;
@@ -219,6 +234,12 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const restartSelector = selectorText('kube_pod_container_status_restarts_total', { namespace: ns }) + ' and kube_pod_init_container_status_restarts_total (sidecars, init)';
   const ksmHint = (what: string) =>
     `no series for ${what}: check that kube-state-metrics is scraped, exposes kube_pod_init_container_* (native sidecars such as udf and monitor are init containers), and --namespace`;
+  // How much of the window a family's series cover; below the minimum, the text that says so.
+  const coverText = (what: string, percent: number) => `${what} cover ${percent.toFixed(1)}% of the window`;
+  const shortOf = (what: string, percent: number) => (percent < criteria.minCoveragePercent ? `${coverText(what, percent)}, less than ${criteria.minCoveragePercent}%` : undefined);
+  const restartSeries = 'restart counters';
+  const restartCoverage = await source.windowCoverage('restarts', scope, window);
+  const restartsShort = shortOf(restartSeries, restartCoverage);
   const lines: VerdictLine[] = [];
   if (silent.length > 0) {
     // A container without restart counters may have restarted: never a pass.
@@ -226,35 +247,50 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     lines.push(
       totalRestarts > 0
         ? { check: 'restarts', status: 'fail', measured: `${fmt(totalRestarts)} (${detail(restartBy)}); no data for ${silent.join(', ')}`, expected: '0', selector: restartSelector, hint }
-        : { check: 'restarts', status: 'no-data', measured: `no restart counters for ${silent.join(', ')}`, expected: '0', selector: restartSelector, hint },
+        : { check: 'restarts', status: 'no-data', measured: `no restart counters for ${silent.join(', ')}; ${restartsShort ?? coverText(restartSeries, restartCoverage)}`, expected: '0', selector: restartSelector, hint },
     );
     lines.push(
       totalOom > 0
         ? { check: 'oom-kills', status: 'fail', measured: `${totalOom} container(s) OOM-killed (${detail(oomBy)}); no data for ${silent.join(', ')}`, expected: '0', selector: restartSelector, hint }
-        : { check: 'oom-kills', status: 'no-data', measured: `no termination data for ${silent.join(', ')}`, expected: '0', selector: restartSelector, hint },
+        : { check: 'oom-kills', status: 'no-data', measured: `no termination data for ${silent.join(', ')}; ${restartsShort ?? coverText(restartSeries, restartCoverage)}`, expected: '0', selector: restartSelector, hint },
     );
   } else {
-    lines.push({
-      check: 'restarts',
-      status: totalRestarts === 0 ? 'pass' : 'fail',
-      measured: totalRestarts === 0 ? `0 over ${podContainerCount} pod containers` : `${fmt(totalRestarts)} (${detail(restartBy)})`,
-      expected: '0, init containers and sidecars included',
-      selector: restartSelector,
-    });
-    lines.push({
-      check: 'oom-kills',
-      status: totalOom === 0 ? 'pass' : 'fail',
-      measured: totalOom === 0 ? '0' : `${totalOom} container(s) OOM-killed (${detail(oomBy)})`,
-      expected: '0',
-      selector: selectorText('kube_pod_container_status_last_terminated_reason', { namespace: ns, reason: 'OOMKilled' }),
-    });
+    // A restart or OOM kill seen in part of the window fails; none seen passes only over enough of it.
+    const hint = restartsShort ? sparseHint(`the ${restartSeries}`, restartCoverage) : undefined;
+    lines.push(
+      totalRestarts > 0
+        ? { check: 'restarts', status: 'fail', measured: `${fmt(totalRestarts)} (${detail(restartBy)})`, expected: '0, init containers and sidecars included', selector: restartSelector }
+        : {
+            check: 'restarts',
+            status: restartsShort ? 'no-data' : 'pass',
+            measured: `0 over ${podContainerCount} pod containers${restartsShort ? `, but ${restartsShort}` : ''}`,
+            expected: '0, init containers and sidecars included',
+            selector: restartSelector,
+            ...(hint ? { hint } : {}),
+          },
+    );
+    const oomSelector = selectorText('kube_pod_container_status_last_terminated_reason', { namespace: ns, reason: 'OOMKilled' });
+    lines.push(
+      totalOom > 0
+        ? { check: 'oom-kills', status: 'fail', measured: `${totalOom} container(s) OOM-killed (${detail(oomBy)})`, expected: '0', selector: oomSelector }
+        : { check: 'oom-kills', status: restartsShort ? 'no-data' : 'pass', measured: restartsShort ? `0, but ${restartsShort}` : '0', expected: '0', selector: oomSelector, ...(hint ? { hint } : {}) },
+    );
   }
 
   // Pods replaced: a vertex pod is `{pipeline}-{vertex}-{replica}-{5 random}`; a replica
   // index seen under two names was deleted or evicted and recreated with fresh counters.
   progress('counting replaced vertex pods');
   const seen = await source.podsSeen(pods, window);
-  lines.push(replacedPodsLine(plan, names, seen, selectorText('kube_pod_info', { namespace: ns, 'pod~': pods.podPattern })));
+  const podsCoverage = await source.windowCoverage('pods', scope, window);
+  const podsShort = shortOf('kube_pod_info series', podsCoverage);
+  const replacedLine = replacedPodsLine(plan, names, seen, selectorText('kube_pod_info', { namespace: ns, 'pod~': pods.podPattern }));
+  lines.push(
+    seen.length === 0
+      ? { ...replacedLine, measured: `${replacedLine.measured}; ${coverText('kube_pod_info series', podsCoverage)}` }
+      : podsShort && replacedLine.status !== 'fail'
+        ? { ...replacedLine, status: 'no-data', measured: `${replacedLine.measured}, but ${podsShort}`, hint: sparseHint('the kube_pod_info series', podsCoverage) }
+        : replacedLine,
+  );
 
   progress(`measuring the throughput of ${sourceVertex.name}`);
   const throughput = await source.throughput(ns, pl, sourceVertex.name, window);
@@ -265,10 +301,12 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const coverage = coverageOf(rates.length, throughput.rate.values.length);
   const coverageText = `${coverage.toFixed(1)}% of the window`;
   const sparse = coverage < criteria.minCoveragePercent ? `data-plane series cover ${coverageText}, less than ${criteria.minCoveragePercent}%` : undefined;
+  // Nothing at all: a wrong namespace or pipeline, or no scrape config; some: a sparse window.
+  const dataPlaneHint = rates.length === 0 ? SCRAPE_HINT : sparseHint('the data-plane series', coverage);
   if (rates.length < criteria.minSamples) {
-    lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points`, expected: expectedRate, selector: throughputSelector, hint: SCRAPE_HINT });
+    lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points: ${sparse ?? `data-plane series cover ${coverageText}`}, fewer than ${criteria.minSamples} points`, expected: expectedRate, selector: throughputSelector, hint: dataPlaneHint });
   } else if (sparse) {
-    lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points: ${sparse}`, expected: expectedRate, selector: throughputSelector, hint: 'scrapes missing for much of the window: Prometheus down, targets not selected for a while, or retention shorter than the window' });
+    lines.push({ check: 'throughput', status: 'no-data', measured: `${rates.length} points: ${sparse}`, expected: expectedRate, selector: throughputSelector, hint: dataPlaneHint });
   } else {
     const p5 = quantile(rates, 0.05);
     const median = quantile(rates, 0.5);
@@ -295,24 +333,24 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     nonZero.length > 0
       ? { check: 'errors', status: 'fail', measured: nonZero.map(([k, v]) => `${k} ${fmt(v)}`).join(', '), expected: errorExpected, selector: errorSelector }
       : proofMissing
-        ? { check: 'errors', status: 'no-data', measured: `no error series and ${proofMissing}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
+        ? { check: 'errors', status: 'no-data', measured: `no error series and ${proofMissing}; data-plane series cover ${coverageText}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
         : sparse
-          ? { check: 'errors', status: 'no-data', measured: `no error counted, but ${sparse}`, expected: errorExpected, selector: errorSelector, hint: SCRAPE_HINT }
+          ? { check: 'errors', status: 'no-data', measured: `no error counted, but ${sparse}`, expected: errorExpected, selector: errorSelector, hint: dataPlaneHint }
           : { check: 'errors', status: 'pass', measured: `0 (${scraped.length} vertex pods scraped)`, expected: errorExpected, selector: errorSelector },
   );
 
   progress('counting messages read, written and dropped');
   const counts = await source.messageCounts(ns, pl, { source: sourceVertex.name, sink: sink.name }, window);
-  lines.push(dataLossLine(counts, criteria, sparse, `${pipelineSel('forwarder_data_read_total', sourceVertex.name)} vs ${pipelineSel('forwarder_write_total', sink.name)}; ${pipelineSel('forwarder_drop_total')}`));
+  lines.push(dataLossLine(counts, criteria, sparse, `data-plane series cover ${coverageText}`, dataPlaneHint, `${pipelineSel('forwarder_data_read_total', sourceVertex.name)} vs ${pipelineSel('forwarder_write_total', sink.name)}; ${pipelineSel('forwarder_drop_total')}`));
 
   progress('reading processing latency');
   const latencyUs = await source.processingLatencyP99(ns, pl, window);
   const latencySelector = pipelineSel('forwarder_processing_time_bucket');
   lines.push(
     latencyUs === undefined || !Number.isFinite(latencyUs)
-      ? { check: 'latency', status: 'no-data', measured: 'no forwarder_processing_time data', expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: SCRAPE_HINT }
+      ? { check: 'latency', status: 'no-data', measured: `no forwarder_processing_time data; ${sparse ?? `data-plane series cover ${coverageText}`}`, expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: dataPlaneHint }
       : latencyUs / 1000 <= criteria.latencyBoundMs && sparse
-        ? { check: 'latency', status: 'no-data', measured: `p99 ${(latencyUs / 1000).toFixed(1)} ms, but ${sparse}`, expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: SCRAPE_HINT }
+        ? { check: 'latency', status: 'no-data', measured: `p99 ${(latencyUs / 1000).toFixed(1)} ms, but ${sparse}`, expected: `p99 ≤ ${criteria.latencyBoundMs} ms`, selector: latencySelector, hint: dataPlaneHint }
         : {
             check: 'latency',
             status: latencyUs / 1000 <= criteria.latencyBoundMs ? 'pass' : 'fail',
@@ -330,9 +368,9 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
     full > 0
       ? { check: 'back-pressure', status: 'fail', measured: `${fmt(full)} buffer-full write attempt(s)`, expected: fullExpected, selector: fullSelector }
       : proofMissing
-        ? { check: 'back-pressure', status: 'no-data', measured: `no isFull series and ${proofMissing}`, expected: fullExpected, selector: fullSelector, hint: SCRAPE_HINT }
+        ? { check: 'back-pressure', status: 'no-data', measured: `no isFull series and ${proofMissing}; data-plane series cover ${coverageText}`, expected: fullExpected, selector: fullSelector, hint: SCRAPE_HINT }
         : sparse
-          ? { check: 'back-pressure', status: 'no-data', measured: `no buffer-full attempt counted, but ${sparse}`, expected: fullExpected, selector: fullSelector, hint: SCRAPE_HINT }
+          ? { check: 'back-pressure', status: 'no-data', measured: `no buffer-full attempt counted, but ${sparse}`, expected: fullExpected, selector: fullSelector, hint: dataPlaneHint }
           : { check: 'back-pressure', status: 'pass', measured: `0 buffer-full write attempts (${scraped.length} vertex pods scraped)`, expected: fullExpected, selector: fullSelector },
   );
 
@@ -357,12 +395,18 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const throttlingSelector =
     selectorText('container_cpu_cfs_throttled_periods_total', { namespace: ns }) +
     (series.some((c) => c.used === 'recorded') ? `; 5-minute peaks ${selectorText(RECORDED.throttledRatio5m, { namespace: ns })}` : '');
+  const cpuCoverage = await source.windowCoverage('cpu', scope, window);
+  const cpuShort = shortOf('CPU usage counters', cpuCoverage);
+  const throttlingLine: VerdictLine = !anyThrottling
+    ? { check: 'cpu-throttling', status: 'no-data', measured: `no CFS period counters; ${cpuShort ?? coverText('CPU usage counters', cpuCoverage)}`, expected: expectedThrottling, selector: throttlingSelector, hint: 'cAdvisor series missing: check that the kubelet /metrics/cadvisor endpoint is scraped and --namespace' }
+    : throttled
+      ? { check: 'cpu-throttling', status: 'warn', measured: `${throttled.label} throttled in ${pctText(throttled.ratio)} of periods, ${pctText(throttled.peak5m)} in the worst 5 minutes`, expected: expectedThrottling, selector: throttlingSelector }
+      : { check: 'cpu-throttling', status: 'pass', measured: 'no container throttled', expected: expectedThrottling, selector: throttlingSelector };
+  // Throttling seen in part of the window is stated, but judged (warn or pass) only over enough of it.
   lines.push(
-    !anyThrottling
-      ? { check: 'cpu-throttling', status: 'no-data', measured: 'no CFS period counters', expected: expectedThrottling, selector: throttlingSelector, hint: 'cAdvisor series missing: check that the kubelet /metrics/cadvisor endpoint is scraped and --namespace' }
-      : throttled
-        ? { check: 'cpu-throttling', status: 'warn', measured: `${throttled.label} throttled in ${pctText(throttled.ratio)} of periods, ${pctText(throttled.peak5m)} in the worst 5 minutes`, expected: expectedThrottling, selector: throttlingSelector }
-        : { check: 'cpu-throttling', status: 'pass', measured: 'no container throttled', expected: expectedThrottling, selector: throttlingSelector },
+    cpuShort && anyThrottling
+      ? { ...throttlingLine, status: 'no-data', measured: `${throttlingLine.measured}, but ${cpuShort}`, hint: sparseHint('the CPU usage counters', cpuCoverage) }
+      : throttlingLine,
   );
 
   // Memory trend of the vertex containers that process data (numa, udf, udsink).
@@ -377,17 +421,26 @@ export async function soakVerdict(args: VerdictArgs): Promise<Verdict> {
   const expectedTrend = `< ${formatBytes(criteria.leakSlopeBytesPerHour)}/h (warn from ${formatBytes(criteria.leakWarnBytesPerHour)}/h), hourly minima over ≥ ${criteria.minTrendPoints} h`;
   const trendSelector = selectorText('container_memory_working_set_bytes', { namespace: ns, 'pod~': pods.podPattern });
   const trendHours = Math.floor(windowHours - 1 + 1e-9);
+  const mostPoints = Math.max(0, ...trends.flat().map((t) => t.points));
+  const mostCoverage = coverageOf(mostPoints, trendHours);
   lines.push(
     worst === undefined
-      ? { check: 'memory-trend', status: 'no-data', measured: `no pod has ${criteria.minTrendPoints} hourly points`, expected: expectedTrend, selector: trendSelector, hint: 'cAdvisor series missing or the window is too short' }
+      ? {
+          check: 'memory-trend',
+          status: 'no-data',
+          measured: `no pod has ${criteria.minTrendPoints} hourly points (the most: ${mostPoints} of ${trendHours}, ${mostCoverage.toFixed(1)}% of the window${mostCoverage < criteria.minCoveragePercent ? `, less than ${criteria.minCoveragePercent}%` : ''})`,
+          expected: expectedTrend,
+          selector: trendSelector,
+          hint: mostPoints > 0 ? sparseHint('the working-set series', mostCoverage) : 'cAdvisor series missing or the window is too short',
+        }
       : coverageOf(worst.points, trendHours) < criteria.minCoveragePercent
         ? {
             check: 'memory-trend',
             status: 'no-data',
-            measured: `${worst.label} has ${worst.points} of ${trendHours} hourly points, less than ${criteria.minCoveragePercent}%`,
+            measured: `${worst.label} has ${worst.points} of ${trendHours} hourly points (${coverageOf(worst.points, trendHours).toFixed(1)}% of the window), less than ${criteria.minCoveragePercent}%`,
             expected: expectedTrend,
             selector: trendSelector,
-            hint: 'cAdvisor scrapes missing for much of the window',
+            hint: sparseHint('the working-set series', coverageOf(worst.points, trendHours)),
           }
       : {
           check: 'memory-trend',
@@ -445,6 +498,8 @@ function dataLossLine(
   counts: { readonly read: number | undefined; readonly written: number | undefined; readonly dropped: Readonly<Record<string, number>> },
   criteria: VerdictCriteria,
   sparse: string | undefined,
+  covered: string,
+  hint: string,
   selector: string,
 ): VerdictLine {
   const expected = `sink writes ≥ source reads − ${criteria.lossTolerancePercent}%, 0 dropped (forwarder_drop_total); assumes a 1:1 map UDF such as batchmap-cat`;
@@ -456,14 +511,14 @@ function dataLossLine(
     const missing = counts.read === undefined || counts.read <= 0 ? 'source reads' : 'sink writes';
     return drops.length > 0
       ? { check: 'data-loss', status: 'fail', measured: `${dropText}; no ${missing}`, expected, selector }
-      : { check: 'data-loss', status: 'no-data', measured: `no ${missing}`, expected, selector, hint: SCRAPE_HINT };
+      : { check: 'data-loss', status: 'no-data', measured: `no ${missing}; ${sparse ?? covered}`, expected, selector, hint };
   }
   const lost = counts.read - counts.written;
   const share = (lost / counts.read) * 100;
   const measured = `read ${fmt(counts.read)}, written ${fmt(counts.written)} (${lost >= 0 ? '−' : '+'}${Math.abs(share).toFixed(4)}%)${drops.length > 0 ? `; ${dropText}` : ''}`;
   // Counters that stop inside the window are extrapolated by increase(): with sparse data
   // the read/written difference says nothing, only counted drops do.
-  if (sparse && drops.length === 0) return { check: 'data-loss', status: 'no-data', measured: `${measured}, but ${sparse}`, expected, selector, hint: SCRAPE_HINT };
+  if (sparse && drops.length === 0) return { check: 'data-loss', status: 'no-data', measured: `${measured}, but ${sparse}`, expected, selector, hint };
   const failed = (!sparse && share > criteria.lossTolerancePercent) || drops.length > 0;
   return { check: 'data-loss', status: failed ? 'fail' : 'pass', measured, expected, selector };
 }
@@ -498,13 +553,14 @@ function backlogLine(plan: SoakPlan, backlog: { readonly pending: { readonly t: 
   const lag = fit(backlog.lagMs, (x) => x >= 0);
   if (!pending) {
     const have = backlog.pending.values.filter((x) => Number.isFinite(x)).length;
+    const covered = coverageOf(have, backlog.pending.values.length);
     return {
       check: 'backlog',
       status: 'no-data',
-      measured: `pending messages at ${have} of ${backlog.pending.values.length} hourly points (needs ${criteria.minTrendPoints} and ${criteria.minCoveragePercent}%)`,
+      measured: `pending messages at ${have} of ${backlog.pending.values.length} hourly points (${covered.toFixed(1)}% of the window; needs ${criteria.minTrendPoints} points and ${criteria.minCoveragePercent}%)`,
       expected,
       selector,
-      hint: SCRAPE_HINT,
+      hint: have === 0 ? SCRAPE_HINT : sparseHint('the pending-message series', covered),
     };
   }
   const parts = [`pending ${pending.growth >= 0 ? '+' : '−'}${fmt(Math.abs(pending.growth))} over the window (last ${fmt(pending.last)})`];

@@ -8,9 +8,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
+import { loadStackFile, stackFile } from '../../src/plan/load';
 import { generateSoakDataset } from '../../src/recommend/dataset';
+import { EmbeddedSource } from '../../src/recommend/embedded';
 import { DEFAULT_POLICY } from '../../src/recommend/policy';
+import { PrometheusSource } from '../../src/recommend/prometheus';
 import { isoTime } from '../../src/recommend/recommend';
+import { soakVerdict, VERDICT_CHECKS } from '../../src/recommend/verdict';
 import { capture, tempProject } from '../support/diff';
 import { sliceDataset, startPrometheus, type RunningPrometheus } from '../support/prometheus';
 
@@ -20,6 +24,11 @@ const sparse = sliceDataset(full, full.start - 3600, full.start + 2 * 3600);
 const WINDOW = ['--start', isoTime(full.start + 600), '--end', isoTime(full.end), '--timeout', '60s'];
 /** 2 h of data at most, in a window of 5 days less the 10-minute warm-up. */
 const MAX_COVERAGE = (100 * 2 * 3600) / (full.end - full.start - 600);
+/**
+ * What a verdict line may state at most: the hourly lines count whole hours (2 of 118,
+ * 1.7%), and a sample counts at a point up to 5 minutes after it (the lookback): under 2%.
+ */
+const MAX_LINE_COVERAGE = 2;
 
 let server: RunningPrometheus;
 
@@ -40,22 +49,47 @@ test('the stated minimum is 90%', () => {
   expect(DEFAULT_POLICY.minCoveragePercent).toBe(90);
 });
 
-test('verdict: exit 6, TOO LITTLE DATA, no check on data-plane series passes; each names its coverage', async () => {
+test('verdict: exit 6, TOO LITTLE DATA, no line passes; each names its coverage, and its hint a sparse window', async () => {
   const { code, stdout, stderr } = await capture(() => main(['verdict', '--quiet', '--prometheus-url', server.url, ...WINDOW]));
   expect({ code, stderr }).toEqual({ code: 6, stderr: '' });
   expect(stdout.split('\n')[0]).toBe('### numaflow-soak verdict: TOO LITTLE DATA');
-  for (const check of ['throughput', 'errors', 'back-pressure', 'data-loss']) {
-    expect(stdout).toMatch(new RegExp(`\\| ${check} \\| [^|]*no data[^|]* \\|`));
+  // Every line of the verdict, the whole-window counters (restarts, OOM kills, replaced pods, throttling) included.
+  const rows = VERDICT_CHECKS.map((check) => ({ check, row: stdout.split('\n').find((l) => l.startsWith(`| ${check} |`)) }));
+  for (const { check, row } of rows) {
+    expect({ check, row }).toEqual({ check, row: expect.stringMatching(new RegExp(`^\\| ${check} \\| [^|]*no data[^|]* \\|`)) });
+    const [covered] = coverages(row!);
+    expect({ check, covered }).toEqual({ check, covered: expect.any(Number) });
+    expect(covered).toBeGreaterThan(0);
+    expect(covered).toBeLessThanOrEqual(MAX_LINE_COVERAGE);
   }
+  expect(stdout).not.toMatch(/✅ pass/);
   // Each data-plane line names its coverage against the 90% it needs.
-  for (const check of ['errors', 'data-loss', 'latency', 'back-pressure']) {
+  for (const check of ['throughput', 'errors', 'data-loss', 'latency', 'back-pressure']) {
     const row = stdout.split('\n').find((l) => l.startsWith(`| ${check} |`))!;
     expect(row).toMatch(/data-plane series cover \d+(\.\d+)?% of the window, less than 90%/);
-    const [covered] = coverages(row);
-    expect(covered).toBeGreaterThan(0);
-    expect(covered).toBeLessThanOrEqual(MAX_COVERAGE + 0.1);
+    expect(coverages(row)[0]).toBeLessThanOrEqual(MAX_COVERAGE + 0.1);
   }
-  expect(stdout).not.toMatch(/\| (throughput|errors|back-pressure|data-loss|latency) \| ✅ pass/);
+  // The whole-window counters by the series they count.
+  const row = (check: string) => rows.find((r) => r.check === check)!.row!;
+  expect(row('restarts')).toMatch(/0 over \d+ pod containers, but restart counters cover \d\.\d% of the window, less than 90%/);
+  expect(row('oom-kills')).toMatch(/0, but restart counters cover \d\.\d% of the window, less than 90%/);
+  expect(row('replaced-pods')).toMatch(/kube_pod_info series cover \d\.\d% of the window, less than 90%/);
+  expect(row('cpu-throttling')).toMatch(/CPU usage counters cover \d\.\d% of the window, less than 90%/);
+  // The "too little data" list words the cause from coverage: a sparse window, not a wrong namespace.
+  expect(stdout).toMatch(/cover only \d\.\d% of the window: scrapes were missing/);
+  expect(stdout).not.toMatch(/no vertex pod was scraped/);
+}, 120_000);
+
+test('the embedded source gives the same verdict lines as Prometheus on the same sparse data', async () => {
+  const plan = loadStackFile(stackFile('soak')).plan;
+  const window = { start: full.start + 600, end: full.end, stepSeconds: 60 };
+  const [fromPrometheus, fromEmbedded] = await Promise.all([
+    soakVerdict({ plan, source: new PrometheusSource({ url: server.url, timeoutMs: 60_000 }), window }),
+    soakVerdict({ plan, source: new EmbeddedSource(sparse), window }),
+  ]);
+  expect(fromPrometheus.lines.map((l) => [l.check, l.status])).toEqual(VERDICT_CHECKS.map((c) => [c, 'no-data']));
+  expect(fromPrometheus.lines).toEqual(fromEmbedded.lines);
+  expect(fromPrometheus.reasons).toEqual(fromEmbedded.reasons);
 }, 120_000);
 
 test('recommend --write: exit 6 naming each check and its coverage, the stack and provenance files untouched', async () => {

@@ -7,6 +7,7 @@
 import type {
   Backlog,
   ContainerSelector,
+  CoverageFamily,
   ErrorCounter,
   MessageCounts,
   PodSelector,
@@ -72,6 +73,8 @@ export interface FakeOptions {
   /** Pending messages at each hourly point (default: flat 600 per buffer). */
   pending?: (hour: number) => number;
   lagMs?: (hour: number) => number;
+  /** windowCoverage of each counter family, percent (default 100). */
+  coverage?: Partial<Record<CoverageFamily, number>>;
 }
 
 /** One pod name per replica of each vertex of the soak plan (10 in, 18 batch-cat, 6 out). */
@@ -135,6 +138,10 @@ export class FakeSource implements MetricsSource {
     const { names, c } = this.pods(sel);
     if (!c) return [];
     return names.map((pod, i) => ({ pod, ratio: i === 0 ? (c.throttledRatio ?? 0) : 0, peak5m: i === 0 ? (c.throttledPeak5m ?? 0) : 0 }));
+  }
+
+  async windowCoverage(family: CoverageFamily): Promise<number> {
+    return this.options.coverage?.[family] ?? 100;
   }
 
   async restarts(sel: ContainerSelector): Promise<PodRestarts[]> {

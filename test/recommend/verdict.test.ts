@@ -5,7 +5,8 @@
 import { loadStackFile, stackFile } from '../../src/plan/load';
 import { generateSoakDataset, LEAK_BYTES_PER_HOUR, SINK_DROP_REASON, type Scenario } from '../../src/recommend/dataset';
 import { EmbeddedSource } from '../../src/recommend/embedded';
-import { soakVerdict, type Verdict, type VerdictCheck, type VerdictLine } from '../../src/recommend/verdict';
+import { soakVerdict, VERDICT_CHECKS, type Verdict, type VerdictCheck, type VerdictLine } from '../../src/recommend/verdict';
+import type { CoverageFamily } from '../../src/recommend/metrics';
 import { recommendPlan } from '../../src/recommend/recommend';
 import { sliceDataset } from '../support/prometheus';
 import { FakeSource, HOUR, soakVertexPods, steadyContainers, WINDOW, type FakeContainer } from './fake-source';
@@ -168,12 +169,55 @@ describe('sparse data', () => {
     const full = generateSoakDataset({ days: 2 });
     const sparse = sliceDataset(full, full.start - 3600, full.start + 4 * 3600);
     const v = await soakVerdict({ plan, source: new EmbeddedSource(sparse), window: { start: full.start + 600, end: full.end, stepSeconds: 60 } });
-    expect(v.lines.filter((l) => l.status === 'pass').map((l) => l.check)).toEqual(['restarts', 'oom-kills', 'replaced-pods', 'cpu-throttling']);
+    // Every line judges its own coverage: none passes, each is no-data and names its share of the window.
+    expect(v.lines.map((l) => [l.check, l.status])).toEqual(VERDICT_CHECKS.map((c) => [c, 'no-data']));
+    for (const l of v.lines) expect({ check: l.check, measured: l.measured }).toEqual({ check: l.check, measured: expect.stringMatching(/\d+\.\d% of the window/) });
     expect(line(v, 'throughput')).toMatchObject({ status: 'no-data', measured: expect.stringMatching(/data-plane series cover \d+\.\d% of the window, less than 90%$/) });
-    expect(line(v, 'errors').status).toBe('no-data');
-    expect(line(v, 'back-pressure').status).toBe('no-data');
-    expect(line(v, 'data-loss').status).toBe('no-data');
+    // The whole-window counters, by the series they count (4 h + the 10-minute lookback of 47 h 50 min: 8.6%).
+    expect(line(v, 'restarts').measured).toMatch(/^0 over \d+ pod containers, but restart counters cover 8\.\d% of the window, less than 90%$/);
+    expect(line(v, 'oom-kills').measured).toMatch(/^0, but restart counters cover 8\.\d% of the window, less than 90%$/);
+    expect(line(v, 'replaced-pods').measured).toMatch(/^0 \(\d+ vertex pods seen\), but kube_pod_info series cover 8\.\d% of the window, less than 90%$/);
+    expect(line(v, 'cpu-throttling').measured).toMatch(/, but CPU usage counters cover 8\.\d% of the window, less than 90%$/);
+    // The hints name a sparse window, not a wrong namespace.
+    for (const l of v.lines) {
+      expect({ check: l.check, hint: l.hint }).toEqual({ check: l.check, hint: expect.stringMatching(/cover only \d+\.\d% of the window: scrapes were missing/) });
+      expect(l.hint).not.toMatch(/no vertex pod was scraped|check --namespace/);
+    }
     expect(v.insufficientData).toBe(true);
+    expect(v.passed).toBe(true);
+  });
+
+  it('a restart, an OOM kill or a replaced pod seen in part of the window still fails', async () => {
+    const containers = { ...steadyContainers(), ...monitors(), 'batch-cat/udf': { ...steadyContainers()['batch-cat/udf'], restarts: 2, oomKilled: true } };
+    const seen = [...soakVertexPods(), 'batch-map-soak-out-0-zzzzz'];
+    const v = await soakVerdict({ plan, source: new FakeSource({ containers, seen, coverage: { restarts: 40, pods: 40, cpu: 40 } }), window: WINDOW });
+    expect(['restarts', 'oom-kills', 'replaced-pods'].map((c) => line(v, c as VerdictCheck).status)).toEqual(['fail', 'fail', 'fail']);
+    expect(v.passed).toBe(false);
+  });
+
+  it('judges each counter line by its own series: 90.0% passes, 89.9% is no data', async () => {
+    const containers = { ...steadyContainers(), ...monitors() };
+    const at = (coverage: Partial<Record<CoverageFamily, number>>) => soakVerdict({ plan, source: new FakeSource({ containers, coverage }), window: WINDOW });
+    const enough = await at({ restarts: 90, pods: 90, cpu: 90 });
+    expect(['restarts', 'oom-kills', 'replaced-pods', 'cpu-throttling'].map((c) => line(enough, c as VerdictCheck).status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+    const restartsShort = await at({ restarts: 89.9 });
+    expect(['restarts', 'oom-kills', 'replaced-pods', 'cpu-throttling'].map((c) => line(restartsShort, c as VerdictCheck).status)).toEqual(['no-data', 'no-data', 'pass', 'pass']);
+    expect(restartsShort.reasons).toContainEqual(expect.stringMatching(/^restarts: no data \(.*\): the restart counters cover only 89\.9% of the window: scrapes were missing/));
+    const podsShort = await at({ pods: 12.5 });
+    expect(line(podsShort, 'replaced-pods')).toMatchObject({ status: 'no-data', measured: expect.stringMatching(/kube_pod_info series cover 12\.5% of the window, less than 90%$/) });
+    const cpuShort = await at({ cpu: 50 });
+    expect(line(cpuShort, 'cpu-throttling')).toMatchObject({ status: 'no-data', measured: 'no container throttled, but CPU usage counters cover 50.0% of the window, less than 90%' });
+    // A stricter minimum applies to the counter lines too.
+    const strict = await soakVerdict({ plan, source: new FakeSource({ containers, coverage: { restarts: 95 } }), window: WINDOW, criteria: { minCoveragePercent: 99 } });
+    expect(line(strict, 'restarts').status).toBe('no-data');
+  });
+
+  it('words the hint from coverage: with nothing scraped it names --namespace (a sparse window: the test above)', async () => {
+    const none = await soakVerdict({ plan, source: new FakeSource({ throughput: { in: { rate: 0, replicas: 0, points: 0 } }, scraped: [] }), window: WINDOW });
+    for (const check of ['throughput', 'errors', 'back-pressure'] as const) {
+      expect({ check, status: line(none, check).status, hint: line(none, check).hint }).toEqual({ check, status: 'no-data', hint: expect.stringMatching(/^no vertex pod was scraped in the window: check --namespace/) });
+    }
+    expect(line(none, 'throughput').measured).toBe('0 points: data-plane series cover 0.0% of the window, less than 90%, fewer than 100 points');
   });
 
   it('refuses to size from 4 hours of data in a 2-day window, naming the coverage', async () => {
