@@ -226,6 +226,16 @@ describe('the two paths give the same recommendation and verdict', () => {
     ]);
     expect(fromPrometheus.passed).toBe(true);
     expect(fromPrometheus.lines.map((l) => [l.check, l.status, l.measured])).toEqual(fromEmbedded.lines.map((l) => [l.check, l.status, l.measured]));
+    // Full coverage: every line is judged, the whole-window counters (restarts, OOM kills, replaced pods, throttling) included.
+    expect(fromPrometheus.lines.filter((l) => l.status === 'no-data')).toEqual([]);
+    expect(fromPrometheus.insufficientData).toBe(false);
+    // The coverage each counter family reads, from Prometheus and from the embedded dataset alike, over the whole window.
+    const scope = soakScope(plan);
+    for (const family of ['restarts', 'pods', 'cpu'] as const) {
+      const [fromP, fromE] = await Promise.all([source().windowCoverage(family, scope, window), new EmbeddedSource(steady).windowCoverage(family, scope, window)]);
+      expect({ family, fromP }).toEqual({ family, fromP: fromE });
+      expect(fromP).toBeGreaterThanOrEqual(99);
+    }
   });
 });
 
