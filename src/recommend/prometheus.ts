@@ -42,7 +42,10 @@
  *   and OOMKilled (`max_over_time(…last_terminated_reason{reason="OOMKilled"})`) of regular
  *   and init containers in one query; the throttled ratio; and, for the verdict, one query
  *   holding the scrape proof (`up`), the pods seen, messages read, written and dropped, every
- *   error counter, back pressure and the latency histogram. Data-plane series (forwarder_*,
+ *   error counter, back pressure and the latency histogram. Inside a declared soak each of
+ *   these three also carries the coverage of the window by the series it counts (restart
+ *   counters, CPU usage counter, `kube_pod_info`: `count_over_time((count(…))[W:every])`),
+ *   which `windowCoverage` reads from the same cached answer. Data-plane series (forwarder_*,
  *   isb_*) carry no container label and may carry `partition_name`: their scrape-job copies
  *   are merged with `max without (job, instance)` before summing.
  *
