@@ -17,8 +17,8 @@ import { tempDir, tempProject } from '../support/diff';
 import { ROOT } from '../support/synth';
 
 const KILL_AT = path.join(ROOT, 'test', 'support', 'kill-at.cjs');
-/** The synth command's own code (src/cli/synth-command.ts), run through tsx as the command line runs it from source. */
-const CHILD = `process.exitCode = require(${JSON.stringify(path.join(ROOT, 'src', 'cli', 'synth-command.ts'))}).synthCommand(process.argv.slice(1));`;
+/** The synth command's own code as the command line runs it: the compiled build of src/cli/synth-command.ts, checked against the sources (bin/compiled.js; jest's globalSetup built it). */
+const CHILD = `process.exitCode = require(${JSON.stringify(path.join(ROOT, 'bin', 'compiled.js'))}).load('src/cli/synth-command').synthCommand(process.argv.slice(1));`;
 
 interface Ended {
   readonly code: number | null;
@@ -29,7 +29,7 @@ interface Ended {
 /** Runs synth into `outdir`; `killAfterMs` sends SIGKILL from outside after that long. */
 function synth(root: string, outdir: string, env: Record<string, string> = {}, killAfterMs?: number): Promise<Ended> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), ...(env.KILL_AT_FUNCTION ? ['-r', KILL_AT] : []), '-e', CHILD, '--', '--root', root, '--outdir', outdir], {
+    const child = spawn(process.execPath, [...(env.KILL_AT_FUNCTION ? ['-r', KILL_AT] : []), '-e', CHILD, '--', '--root', root, '--outdir', outdir], {
       cwd: ROOT,
       env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -16,7 +16,8 @@ import { capture, tempDir, tempProject } from '../support/diff';
 import { ROOT } from '../support/synth';
 
 const KILL_AT = path.join(ROOT, 'test', 'support', 'kill-at.cjs');
-const CHILD = `require(${JSON.stringify(path.join(ROOT, 'src', 'cli', 'recommend-command.ts'))}).recommendCommand(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
+/** The recommend command as the command line runs it: the compiled build, checked against the sources (bin/compiled.js). */
+const CHILD = `require(${JSON.stringify(path.join(ROOT, 'bin', 'compiled.js'))}).load('src/cli/recommend-command').recommendCommand(process.argv.slice(1)).then((code) => { process.exitCode = code; });`;
 
 interface Pair {
   readonly stack: string;
@@ -25,7 +26,7 @@ interface Pair {
 
 function recommendWrite(root: string, extra: readonly string[], env: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const args = ['-r', require.resolve('tsx/cjs'), ...(env.KILL_AT_FUNCTION ? ['-r', KILL_AT] : []), '-e', CHILD, '--', '--embedded', '--write', '--quiet', '--root', root, ...extra];
+    const args = [...(env.KILL_AT_FUNCTION ? ['-r', KILL_AT] : []), '-e', CHILD, '--', '--embedded', '--write', '--quiet', '--root', root, ...extra];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? root, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
