@@ -32,6 +32,18 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
+
+/** A FIFO in a new folder, with `cat` reading it: `read` resolves to all it was sent once the writer closes it. */
+function fifoWithReader(): { dir: string; fifo: string; read: Promise<string> } {
+  const dir = tempDir();
+  const fifo = path.join(dir, 'report.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reader = spawn('cat', [fifo]);
+  let got = '';
+  reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
+  const read = new Promise<string>((resolve) => reader.on('close', () => resolve(got)));
+  return { dir, fifo, read };
+}
 describe('output paths', () => {
   it.each([
     ['diff', '--output', 'stacks/Pulumi.rightsized.yaml'],
@@ -67,16 +79,9 @@ describe('output paths', () => {
   });
 
   it('writes a FIFO in place: the reader gets the report and the FIFO stays a FIFO', async () => {
-    const dir = tempDir();
-    const fifo = path.join(dir, 'report.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const reader = spawn('cat', [fifo]);
-    let got = '';
-    reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
-    const done = new Promise((resolve) => reader.on('close', resolve));
+    const { dir, fifo, read } = fifoWithReader();
     writeFileAtomic(fifo, 'hello through a pipe\n', 'output');
-    await done;
-    expect(got).toBe('hello through a pipe\n');
+    expect(await read).toBe('hello through a pipe\n');
     expect(fs.statSync(fifo).isFIFO()).toBe(true);
     expect(fs.readdirSync(dir)).toEqual(['report.fifo']);
   });
@@ -109,15 +114,9 @@ describe('the soak commands\' --output (recommend, verdict, doctor)', () => {
   });
 
   it('diff --html into a FIFO through the command line: the reader gets the whole report, the FIFO stays a FIFO', async () => {
-    const dir = tempDir();
-    const fifo = path.join(dir, 'report.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const reader = spawn('cat', [fifo]);
-    let got = '';
-    reader.stdout.on('data', (d: Buffer) => (got += d.toString()));
-    const done = new Promise((resolve) => reader.on('close', resolve));
+    const { dir, fifo, read } = fifoWithReader();
     const result = await capture(() => main(['diff', '--output', '/dev/null', '--html', fifo]));
-    await done;
+    const got = await read;
     expect(result.code).toBe(2);
     expect(got).toMatch(/^<!doctype html>[\s\S]*<\/html>\n?$/i);
     expect(fs.statSync(fifo).isFIFO()).toBe(true);
