@@ -32,7 +32,6 @@ function tree(dir: string): Record<string, string> {
   return out;
 }
 
-
 /** A FIFO in a new folder, with `cat` reading it: `read` resolves to all it was sent once the writer closes it. */
 function fifoWithReader(): { dir: string; fifo: string; read: Promise<string> } {
   const dir = tempDir();
