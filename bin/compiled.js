@@ -88,6 +88,12 @@ function load(relative) {
   }
   const why = problem();
   if (why !== undefined) throw new BuildError(why);
+  // Node 22.1 and newer keep V8's compiled code of the modules loaded from here on (ours and
+  // node_modules') on disk, checked against each file's content (build/.compile-cache/): on
+  // Node 24 here `report` took a median 0.55 s against 0.59 s without it, over 5 paired runs.
+  // Node 20 has no such cache; nothing changes there.
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache === 'function') enableCompileCache(path.join(BUILD, '.compile-cache'));
   return require(path.join(BUILD, `${relative}.js`));
 }
 
