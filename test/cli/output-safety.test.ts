@@ -43,6 +43,7 @@ function fifoWithReader(): { dir: string; fifo: string; read: Promise<string> } 
   const read = new Promise<string>((resolve) => reader.on('close', () => resolve(got)));
   return { dir, fifo, read };
 }
+
 describe('output paths', () => {
   it.each([
     ['diff', '--output', 'stacks/Pulumi.rightsized.yaml'],
